@@ -1,0 +1,1 @@
+"""dlkit: auto-graded PyTorch exercises (registry, seam, learner messages, runners)."""

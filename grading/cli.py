@@ -1,0 +1,87 @@
+"""``dlkit``: the kit's command line (``python -m grading`` works the same)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def _check(args: argparse.Namespace) -> int:
+    from grading.check import check
+
+    return check(args.exercises, impl=args.impl, hidden=args.hidden)
+
+
+def _stubs(args: argparse.Namespace) -> int:
+    from grading import stubgen
+
+    if args.check:
+        diffs = stubgen.drift()
+        if diffs:
+            print("exercises/ differs from what `make stubs` generates from reference/:")
+            print("\n".join(diffs))
+            return 1
+        print("stubs up to date")
+        return 0
+    for path in stubgen.write():
+        print(f"wrote {path}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from grading.bench import bench_check
+
+    return bench_check(args.exercise, repeat=args.repeat)
+
+
+def _meta(args: argparse.Namespace) -> int:
+    from grading.meta import report
+
+    return report(args.exercises)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from grading.registry import EXERCISES
+
+    for ex in EXERCISES:
+        print(f"{ex.id}  {ex.module:<32} {ex.points:>3} pts  {ex.title}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dlkit", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="run the public tests of exercises on your code")
+    p.add_argument("exercises", nargs="*", help="ex3, ex03, 3 or ex03_simple_nn (all if none)")
+    p.add_argument("--impl", default="exercises",
+                   help="exercises (default), reference, or a folder of modules")
+    p.add_argument("--hidden", action="store_true", help="also run hidden tests (instructors)")
+    p.set_defaults(func=_check)
+
+    p = sub.add_parser("stubs", help="generate exercises/ from reference/")
+    p.add_argument("--check", action="store_true", help="fail if exercises/ drifted")
+    p.set_defaults(func=_stubs)
+
+    p = sub.add_parser("bench", help="time `check` on the reference against `import torch`")
+    p.add_argument("exercise", nargs="?", default="ex03")
+    p.add_argument("--repeat", type=int, default=3)
+    p.set_defaults(func=_bench)
+
+    p = sub.add_parser("meta", help="reference / stub / mutant verdicts (kit developers)")
+    p.add_argument("exercises", nargs="*", help="exercise ids, e.g. ex02 (all if none)")
+    p.set_defaults(func=_meta)
+
+    p = sub.add_parser("list", help="list the exercises")
+    p.set_defaults(func=_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Meta-checks of the test suites: the reference passes everything, the stubs fail
+everything, and every planted bug is caught with a message that names it."""
+
+from __future__ import annotations
+
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from grading.mutants import MUTANTS, Mutant
+from grading.registry import BY_ID, EXERCISES
+from grading.results import TestResult
+from grading.runner import SuiteRun, run_suite
+from grading.seam import KIT_ROOT
+
+FRENCH = {"KIT_LANG": "fr"}
+
+
+@dataclass
+class MutantVerdict:
+    mutant: Mutant
+    caught_by: list[TestResult]
+    """Failing tests whose message contains the mutant's expected phrase."""
+    failing: list[TestResult]
+    run: SuiteRun
+
+    @property
+    def caught(self) -> bool:
+        return bool(self.caught_by)
+
+
+def run_all(impl: str) -> SuiteRun:
+    return run_suite(list(EXERCISES), impl, hidden=True, env=FRENCH)
+
+
+def run_mutant(mutant: Mutant, root: Path = KIT_ROOT) -> MutantVerdict:
+    ex = BY_ID[mutant.exercise]
+    source = (root / "reference" / f"{ex.module}.py").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix=f"mutant-{mutant.id}-") as tmp:
+        (Path(tmp) / f"{ex.module}.py").write_text(mutant.apply(source), encoding="utf-8")
+        run = run_suite([ex], tmp, hidden=True, env=FRENCH)
+    failing = [r for r in run.results if r.status not in ("passed", "skipped")]
+    caught = [r for r in failing if mutant.expect.lower() in r.message.lower()]
+    return MutantVerdict(mutant, caught, failing, run)
+
+
+def run_mutants(mutants: tuple[Mutant, ...] = MUTANTS, jobs: int = 2) -> list[MutantVerdict]:
+    with ThreadPoolExecutor(jobs) as pool:
+        return list(pool.map(run_mutant, mutants))
+
+
+def report(exercise_ids: list[str]) -> int:
+    """Print, for the given exercises, reference / stub / mutant verdicts (kit developers)."""
+    exercises = [BY_ID[i] for i in exercise_ids] if exercise_ids else list(EXERCISES)
+    ids = {ex.id for ex in exercises}
+    problems = 0
+    for impl, want in (("reference", "passed"), ("exercises", "not passed")):
+        run = run_suite(exercises, impl, hidden=True, env=FRENCH)
+        for r in run.results:
+            ok = r.status in ("passed", "skipped") if want == "passed" else r.status != "passed"
+            problems += not ok
+            print(f"{impl:<10} {'ok ' if ok else 'BAD'} {r.status:<8} {r.max_points:>4g} "
+                  f"{'H' if r.hidden else 'P'} {r.nodeid}")
+            if not ok:
+                print("    " + r.message.replace("\n", "\n    "))
+        if not run.results:
+            problems += 1
+            print(run.output[-3000:])
+    for v in run_mutants(tuple(m for m in MUTANTS if m.exercise in ids)):
+        problems += not v.caught
+        print(f"mutant {v.mutant.id:<32} {'caught' if v.caught else 'MISSED'} "
+              f"({len(v.failing)} failing, {len(v.caught_by)} with {v.mutant.expect!r})")
+        for r in v.caught_by[:1] or v.failing[:2]:
+            print("    " + f"{r.name}: {r.message}".replace("\n", "\n    "))
+    for ex in exercises:
+        print(f"{ex.id}: total points in the reference run must be {ex.points}")
+    print(f"problems: {problems}")
+    return 1 if problems else 0

@@ -1,0 +1,187 @@
+"""The kit's pytest plugin: the ``--impl`` seam, point markers, determinism, and one
+JSON line per test written as soon as the test ends (so a crash loses nothing
+already done).
+
+Loaded for every run through ``addopts = "-p grading.plugin"`` in pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grading.registry import EXERCISES, exercise_of_test_file
+from grading.results import TestResult, classify_failure
+from grading.seam import Implementation, resolve
+
+HIDDEN_DIR = Path(__file__).resolve().parent / "hidden"
+RESULTS_KEY = pytest.StashKey[dict[str, TestResult]]()
+SINK_KEY = pytest.StashKey[Any]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("dlkit", "dlkit exercise kit")
+    group.addoption("--impl", default="exercises",
+                    help="code under test: 'exercises' (student stubs, default), 'reference' "
+                         "(solutions) or PATH, a folder holding any subset of the modules "
+                         "(flat or under exercises/)")
+    group.addoption("--kit-results", default=None, metavar="FILE",
+                    help="append one JSON line per test to FILE as each test ends")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for ex in EXERCISES:
+        config.addinivalue_line("markers", f"{ex.id}: tests of {ex.module} (set from the file name)")
+    config.addinivalue_line("markers", "points(n): points the test is worth (required on "
+                                       "every exercise test)")
+    config.addinivalue_line("markers", "hidden: instructor-only test (set for grading/hidden/)")
+    config.addinivalue_line("markers", "cuda: needs a CUDA device; skipped with a reason without one")
+    _make_deterministic()
+    config.stash[RESULTS_KEY] = {}
+    path = config.getoption("kit_results")
+    config.stash[SINK_KEY] = open(path, "a", encoding="utf-8") if path else None  # noqa: SIM115
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    sink = config.stash.get(SINK_KEY, None)
+    if sink is not None:
+        sink.close()
+
+
+def _make_deterministic() -> None:
+    """One thread, deterministic kernels, derandomised hypothesis: same code, same verdict."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    import torch
+
+    torch.set_num_threads(1)
+    # CPU kernels are already deterministic with one thread; the switch matters on CUDA,
+    # and on CPU it would import torch._inductor (1.5 s per pytest process, measured).
+    if torch.cuda.is_available():
+        torch.use_deterministic_algorithms(True)
+    try:
+        from hypothesis import HealthCheck, settings
+    except ImportError:  # pragma: no cover
+        return
+    settings.register_profile(
+        "kit", derandomize=True, deadline=None, max_examples=20, print_blob=False,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    settings.load_profile("kit")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    import torch
+
+    no_cuda = pytest.mark.skip(reason="CUDA absent sur cette machine / no CUDA device here")
+    for item in items:
+        ex = exercise_of_test_file(item.path.name)
+        if ex is None:
+            continue
+        item.add_marker(getattr(pytest.mark, ex.id))
+        if HIDDEN_DIR in item.path.parents:
+            item.add_marker(pytest.mark.hidden)
+        if item.get_closest_marker("points") is None:
+            raise pytest.UsageError(f"{item.nodeid}: every exercise test needs @pytest.mark.points")
+        if item.get_closest_marker("cuda") and not torch.cuda.is_available():
+            item.add_marker(no_cuda)
+
+
+@pytest.fixture(scope="session")
+def impl(request: pytest.FixtureRequest) -> Implementation:
+    """The code under test, chosen by --impl."""
+    return Implementation(resolve(request.config.getoption("impl"), request.config.rootpath))
+
+
+@pytest.fixture(autouse=True)
+def _seeded() -> None:
+    """Every test starts from the same seeds."""
+    import numpy as np
+    import torch
+
+    random.seed(0)
+    np.random.seed(0)
+    torch.manual_seed(0)
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The shipped real MNIST subset: 4,000 training and 1,000 held-out digits."""
+    from grading.data import load_mnist_subset
+
+    return load_mnist_subset()
+
+
+def _display_name(item: pytest.Item) -> str:
+    doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
+    name = doc.strip().splitlines()[0].strip() if doc.strip() else item.name
+    callspec = getattr(item, "callspec", None)
+    return f"{name} [{callspec.id}]" if callspec is not None and doc.strip() else name
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    ex = exercise_of_test_file(item.path.name)
+    if ex is None:
+        return report
+    results = item.config.stash[RESULTS_KEY]
+    marker = item.get_closest_marker("points")
+    res = results.setdefault(item.nodeid, TestResult(
+        nodeid=item.nodeid, exercise=ex.id, name=_display_name(item),
+        points=0.0, max_points=float(marker.args[0]) if marker else 0.0,
+        status="passed", message="", hidden=item.get_closest_marker("hidden") is not None))
+    res.duration += report.duration
+    if report.skipped and res.status == "passed":
+        res.status = "skipped"
+        res.message = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+    elif report.failed and res.status in ("passed", "skipped"):
+        impl_folder = resolve(item.config.getoption("impl"), item.config.rootpath)
+        res.status, res.message = classify_failure(call.excinfo, impl_folder)
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "teardown":
+        return
+    config = _CONFIG.get("config")
+    if config is None:
+        return
+    res = config.stash[RESULTS_KEY].get(report.nodeid)
+    if res is None:
+        return
+    if res.status == "passed":
+        res.points = res.max_points
+    sink = config.stash[SINK_KEY]
+    if sink is not None:
+        sink.write(json.dumps(res.to_json(), ensure_ascii=False) + "\n")
+        sink.flush()
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    """A test file that fails to import is recorded, not lost."""
+    config = _CONFIG.get("config")
+    if not report.failed or config is None:
+        return
+    ex = exercise_of_test_file(Path(report.nodeid.split("::")[0]).name)
+    res = TestResult(nodeid=report.nodeid, exercise=ex.id if ex else "", name=report.nodeid,
+                     points=0.0, max_points=0.0, status="error",
+                     message=str(report.longrepr).strip().splitlines()[-1][:300],
+                     hidden=False)
+    config.stash[RESULTS_KEY][report.nodeid] = res
+    sink = config.stash[SINK_KEY]
+    if sink is not None:
+        sink.write(json.dumps(res.to_json(), ensure_ascii=False) + "\n")
+        sink.flush()
+
+
+# Report hooks receive no config; keep the one of this session.
+_CONFIG: dict[str, pytest.Config] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _CONFIG["config"] = session.config

@@ -1,0 +1,87 @@
+"""One test's result as plain data, and how a failure becomes a learner message."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grading.expect import LearnerFailure
+from grading.i18n import t
+from grading.seam import ModuleUnavailable, student_error
+
+STATUSES = ("passed", "failed", "todo", "absent", "import", "timeout", "error", "skipped", "crash")
+"""passed; failed (a check said no); todo (NotImplementedError: not written yet);
+absent / import (the module is missing / does not import); timeout; error (the
+student's code raised); skipped (e.g. no CUDA); crash (the process died, set by
+the batch grader)."""
+
+
+@dataclass
+class TestResult:
+    __test__ = False  # not a pytest test class
+
+    nodeid: str
+    """pytest node id, stable across runs."""
+    exercise: str
+    """Exercise id, e.g. ``ex03``."""
+    name: str
+    """Display name: the test docstring's first line."""
+    points: float
+    """Points earned."""
+    max_points: float
+    status: str
+    """One of STATUSES."""
+    message: str
+    """Learner message (never test source, never a traceback into the tests)."""
+    hidden: bool
+    duration: float = field(default=0.0)
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["duration"] = round(self.duration, 4)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> TestResult:
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """Unwrap exception groups (hypothesis) to the first real failure."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def classify_failure(excinfo: Any, impl_folder: Path | None = None) -> tuple[str, str]:
+    """(status, learner message) for a failed test phase."""
+    if excinfo is None:
+        return "error", t("échec sans exception", "failure without an exception")
+    exc = _root_cause(excinfo.value)
+    for link in _chain(exc):
+        if isinstance(link, NotImplementedError):
+            where = str(link).strip()
+            return "todo", t("pas encore implémenté", "not implemented yet") + \
+                (f" ({where})" if where else "")
+    if isinstance(exc, ModuleUnavailable):
+        return exc.reason, exc.message()
+    if isinstance(exc, LearnerFailure):
+        return "failed", exc.render()
+    text = str(exc)
+    if type(exc).__name__ == "Failed" and "Timeout" in text:
+        return "timeout", t("délai dépassé : le code ne termine pas à temps (boucle infinie ?)",
+                            "time limit exceeded: the code does not finish in time "
+                            "(infinite loop?)")
+    if isinstance(exc, AssertionError):
+        first = text.strip().splitlines()[0] if text.strip() else ""
+        return "failed", t("vérification échouée", "check failed") + (f" : {first}" if first else "")
+    return "error", t("ton code a levé ", "your code raised ") + student_error(exc, impl_folder)

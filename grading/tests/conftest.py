@@ -1,0 +1,38 @@
+"""Fixtures of the kit's own tests: whole-suite runs shared by the meta-tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from grading import meta
+
+COUNTS: dict[str, list[int]] = {}
+"""name -> [good, total], printed at the end of the run for CI's log."""
+
+
+def count(name: str, good: int, total: int) -> None:
+    g, n = COUNTS.get(name, [0, 0])
+    COUNTS[name] = [g + good, n + total]
+
+
+@pytest.fixture(scope="session")
+def reference_run() -> meta.SuiteRun:
+    return meta.run_all("reference")
+
+
+@pytest.fixture(scope="session")
+def stub_run() -> meta.SuiteRun:
+    return meta.run_all("exercises")
+
+
+@pytest.fixture(scope="session")
+def mutant_verdicts() -> dict[str, meta.MutantVerdict]:
+    return {v.mutant.id: v for v in meta.run_mutants()}
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not COUNTS:
+        return
+    terminalreporter.section("dlkit meta-tests")
+    for name, (good, total) in COUNTS.items():
+        terminalreporter.write_line(f"{name}: {good}/{total}")

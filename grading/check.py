@@ -53,6 +53,11 @@ def check(queries: Sequence[str], impl: str = "exercises", hidden: bool = False)
     failed = 0
     for ex in exercises:
         mine = [r for r in run.results if r.exercise == ex.id]
+        if not mine:
+            print(t(f"{ex.id} : aucun test trouvé (kit incomplet ?)",
+                    f"{ex.id}: no test found (incomplete kit?)"), file=sys.stderr)
+            failed += 1
+            continue
         print(format_exercise(ex, mine))
         print()
         failed += sum(r.status not in ("passed", "skipped") for r in mine)

@@ -133,6 +133,7 @@ def expect_close(got: Any, expected: Any, *, what: str, todo: str | None = None,
         if g.numel() == 0 or torch.allclose(g, e, atol=atol, rtol=rtol, equal_nan=False):
             return
         diff = (g - e).abs().nan_to_num(float("inf"))
+        off = int((diff > atol + rtol * e.abs()).sum())
         flat = int(diff.argmax())
         idx = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), e.shape)) \
             if e.dim() else ()
@@ -141,9 +142,9 @@ def expect_close(got: Any, expected: Any, *, what: str, todo: str | None = None,
             expected=t(f"{float(e[idx]):.6g} à l'indice {list(idx)} (tolérance {atol:g})",
                        f"{float(e[idx]):.6g} at index {list(idx)} (tolerance {atol:g})"),
             got=t(f"{float(g[idx]):.6g} (écart max {float(diff.max()):.3g} ; "
-                  f"{int((diff > atol + rtol * e.abs()).sum())}/{e.numel()} valeurs hors tolérance)",
+                  f"{off}/{e.numel()} valeurs hors tolérance)",
                   f"{float(g[idx]):.6g} (max difference {float(diff.max()):.3g}; "
-                  f"{int((diff > atol + rtol * e.abs()).sum())}/{e.numel()} values off)"),
+                  f"{off}/{e.numel()} values off)"),
             todo=todo, hint=hint)
     try:
         g = float(got)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grading.mutants import MUTANTS, Mutant
-from grading.registry import BY_ID, EXERCISES
+from grading.registry import BY_ID, EXERCISES, lookup
 from grading.results import TestResult
 from grading.runner import SuiteRun, run_suite
 from grading.seam import KIT_ROOT
@@ -52,7 +52,7 @@ def run_mutants(mutants: tuple[Mutant, ...] = MUTANTS, jobs: int = 2) -> list[Mu
 
 def report(exercise_ids: list[str]) -> int:
     """Print, for the given exercises, reference / stub / mutant verdicts (kit developers)."""
-    exercises = [BY_ID[i] for i in exercise_ids] if exercise_ids else list(EXERCISES)
+    exercises = [lookup(i) for i in exercise_ids] if exercise_ids else list(EXERCISES)
     ids = {ex.id for ex in exercises}
     problems = 0
     for impl, want in (("reference", "passed"), ("exercises", "not passed")):

@@ -36,11 +36,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     for ex in EXERCISES:
-        config.addinivalue_line("markers", f"{ex.id}: tests of {ex.module} (set from the file name)")
+        config.addinivalue_line("markers", f"{ex.id}: tests of {ex.module} (from the file name)")
     config.addinivalue_line("markers", "points(n): points the test is worth (required on "
                                        "every exercise test)")
     config.addinivalue_line("markers", "hidden: instructor-only test (set for grading/hidden/)")
-    config.addinivalue_line("markers", "cuda: needs a CUDA device; skipped with a reason without one")
+    config.addinivalue_line("markers",
+                            "cuda: needs a CUDA device; skipped with a reason without one")
     _make_deterministic()
     config.stash[RESULTS_KEY] = {}
     path = config.getoption("kit_results")

@@ -83,5 +83,5 @@ def classify_failure(excinfo: Any, impl_folder: Path | None = None) -> tuple[str
                             "(infinite loop?)")
     if isinstance(exc, AssertionError):
         first = text.strip().splitlines()[0] if text.strip() else ""
-        return "failed", t("vérification échouée", "check failed") + (f" : {first}" if first else "")
+        return "failed", t("vérification échouée", "check failed") + (f" : {first}" * bool(first))
     return "error", t("ton code a levé ", "your code raised ") + student_error(exc, impl_folder)

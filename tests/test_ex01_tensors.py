@@ -61,7 +61,8 @@ def test_normalize_mnist_statistics(ex):
     expect_close(out.mean().item(), 0.0, what=t("moyenne des pixels normalisés",
                                                 "mean of the normalised pixels"),
                  todo="normalize", atol=0.05,
-                 hint=t("soustrayez mean, puis divisez par std", "subtract mean, then divide by std"))
+                 hint=t("soustrayez mean, puis divisez par std",
+                        "subtract mean, then divide by std"))
     expect_close(out.std().item(), 1.0, what=t("écart-type des pixels normalisés",
                                                "std of the normalised pixels"),
                  todo="normalize", atol=0.05)
@@ -161,7 +162,8 @@ def test_get_device_prefers_cuda(ex, monkeypatch):
     _fake_backends(monkeypatch, cuda=True, mps=True)
     dev = ex.get_device()
     expect(isinstance(dev, torch.device) and dev.type == "cuda",
-           what=t("périphérique avec CUDA et MPS disponibles", "device with CUDA and MPS available"),
+           what=t("périphérique avec CUDA et MPS disponibles",
+                  "device with CUDA and MPS available"),
            expected="cuda", got=str(dev), todo="get_device",
            hint=t("testez torch.cuda.is_available() en premier",
                   "test torch.cuda.is_available() first"))

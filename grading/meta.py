@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from grading.mutants import MUTANTS, Mutant
+from grading.mutants import MUTANTS, VARIANTS, Mutant, Variant
 from grading.registry import BY_ID, EXERCISES, lookup
 from grading.results import TestResult
 from grading.runner import SuiteRun, run_suite
@@ -34,12 +34,17 @@ def run_all(impl: str) -> SuiteRun:
     return run_suite(list(EXERCISES), impl, hidden=True, env=FRENCH)
 
 
-def run_mutant(mutant: Mutant, root: Path = KIT_ROOT) -> MutantVerdict:
-    ex = BY_ID[mutant.exercise]
+def run_rewrite(rewrite: Mutant | Variant, root: Path = KIT_ROOT) -> SuiteRun:
+    """The exercise's public and hidden tests on the reference with ``rewrite`` applied."""
+    ex = BY_ID[rewrite.exercise]
     source = (root / "reference" / f"{ex.module}.py").read_text(encoding="utf-8")
-    with tempfile.TemporaryDirectory(prefix=f"mutant-{mutant.id}-") as tmp:
-        (Path(tmp) / f"{ex.module}.py").write_text(mutant.apply(source), encoding="utf-8")
-        run = run_suite([ex], tmp, hidden=True, env=FRENCH)
+    with tempfile.TemporaryDirectory(prefix=f"rewrite-{rewrite.id}-") as tmp:
+        (Path(tmp) / f"{ex.module}.py").write_text(rewrite.apply(source), encoding="utf-8")
+        return run_suite([ex], tmp, hidden=True, env=FRENCH)
+
+
+def run_mutant(mutant: Mutant, root: Path = KIT_ROOT) -> MutantVerdict:
+    run = run_rewrite(mutant, root)
     failing = [r for r in run.results if r.status not in ("passed", "skipped")]
     caught = [r for r in failing if mutant.expect.lower() in r.message.lower()]
     return MutantVerdict(mutant, caught, failing, run)
@@ -48,6 +53,12 @@ def run_mutant(mutant: Mutant, root: Path = KIT_ROOT) -> MutantVerdict:
 def run_mutants(mutants: tuple[Mutant, ...] = MUTANTS, jobs: int = 2) -> list[MutantVerdict]:
     with ThreadPoolExecutor(jobs) as pool:
         return list(pool.map(run_mutant, mutants))
+
+
+def run_variants(variants: tuple[Variant, ...] = VARIANTS,
+                 jobs: int = 2) -> list[tuple[Variant, SuiteRun]]:
+    with ThreadPoolExecutor(jobs) as pool:
+        return list(zip(variants, pool.map(run_rewrite, variants)))
 
 
 def report(exercise_ids: list[str]) -> int:
@@ -72,6 +83,13 @@ def report(exercise_ids: list[str]) -> int:
         print(f"mutant {v.mutant.id:<32} {'caught' if v.caught else 'MISSED'} "
               f"({len(v.failing)} failing, {len(v.caught_by)} with {v.mutant.expect!r})")
         for r in v.caught_by[:1] or v.failing[:2]:
+            print("    " + f"{r.name}: {r.message}".replace("\n", "\n    "))
+    for variant, run in run_variants(tuple(v for v in VARIANTS if v.exercise in ids)):
+        bad = [r for r in run.results if r.status not in ("passed", "skipped")]
+        problems += bool(bad) or not run.results
+        print(f"variant {variant.id:<31} {'passes' if run.results and not bad else 'REJECTED'} "
+              f"({variant.style})")
+        for r in bad[:3]:
             print("    " + f"{r.name}: {r.message}".replace("\n", "\n    "))
     for ex in exercises:
         print(f"{ex.id}: total points in the reference run must be {ex.points}")

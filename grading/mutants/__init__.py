@@ -1,9 +1,13 @@
-"""Planted bugs: typical student mistakes, applied to the reference as text edits.
+"""Rewrites of the reference, applied as text edits, that test the tests.
 
-The kit's own tests apply each mutant to a copy of the reference module, run the
-exercise's public and hidden tests on it, and require at least one test to fail
-with a learner message containing ``expect`` (case-insensitive, French): a
-mistake the suite cannot see, or reports under the wrong name, is a gap.
+- A :class:`Mutant` is a typical student mistake: at least one test of its
+  exercise must fail with a learner message containing ``expect``
+  (case-insensitive, French). A mistake the suite cannot see is a gap.
+- A :class:`Variant` is a correct solution written another way (``nn.Sequential``
+  instead of attributes, ``F.relu``, ``view``, a per-sample mean, prints...):
+  every test must pass on it. A grader that fails it is unfair.
+
+Each exercise keeps both in ``grading/mutants/exNN.py`` (``MUTANTS``, ``VARIANTS``).
 """
 
 from __future__ import annotations
@@ -38,18 +42,39 @@ class Mutant:
 
 
 
-def _collect() -> tuple[Mutant, ...]:
-    """Every exercise keeps its mutants in ``grading/mutants/exNN.py`` as ``MUTANTS``."""
+@dataclass(frozen=True)
+class Variant:
+    exercise: str
+    name: str
+    style: str
+    """How this correct solution differs from the reference."""
+    edits: tuple[tuple[str, str], ...]
+    """(old, new) pairs; each ``old`` occurs exactly once in the reference."""
+
+    @property
+    def id(self) -> str:
+        return f"{self.exercise}-{self.name}"
+
+    def apply(self, source: str) -> str:
+        for old, new in self.edits:
+            if source.count(old) != 1:
+                raise ValueError(f"variant {self.id}: snippet found {source.count(old)} times")
+            source = source.replace(old, new)
+        return source
+
+
+def _collect(kind: str) -> tuple:
     from grading.registry import EXERCISES
 
-    found: list[Mutant] = []
+    found: list = []
     for ex in EXERCISES:
         try:
             module = import_module(f"grading.mutants.{ex.id}")
         except ModuleNotFoundError:
             continue
-        found += module.MUTANTS
+        found += getattr(module, kind, ())
     return tuple(found)
 
 
-MUTANTS: tuple[Mutant, ...] = _collect()
+MUTANTS: tuple[Mutant, ...] = _collect("MUTANTS")
+VARIANTS: tuple[Variant, ...] = _collect("VARIANTS")

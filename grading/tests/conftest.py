@@ -30,6 +30,11 @@ def mutant_verdicts() -> dict[str, meta.MutantVerdict]:
     return {v.mutant.id: v for v in meta.run_mutants()}
 
 
+@pytest.fixture(scope="session")
+def variant_runs() -> dict[str, meta.SuiteRun]:
+    return {variant.id: run for variant, run in meta.run_variants()}
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     if not COUNTS:
         return

@@ -41,6 +41,19 @@ def _meta(args: argparse.Namespace) -> int:
     return report(args.exercises)
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from grading.grade import grade
+    from grading.sandbox import Limits
+
+    limits = Limits(test_seconds=args.test_timeout, wall_seconds=args.timeout,
+                    memory_bytes=int(args.memory_gb * 2**30))
+    grade(Path(args.submissions), Path(args.out), jobs=args.jobs, force=args.force,
+          limits=limits)
+    return 0
+
+
 def _list(args: argparse.Namespace) -> int:
     from grading.registry import EXERCISES
 
@@ -72,6 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("meta", help="reference / stub / mutant verdicts (kit developers)")
     p.add_argument("exercises", nargs="*", help="exercise ids, e.g. ex02 (all if none)")
     p.set_defaults(func=_meta)
+
+    p = sub.add_parser("grade", help="grade a folder of submissions (sandboxed, parallel)")
+    p.add_argument("submissions", help="folder with one sub-folder or .zip per student")
+    p.add_argument("--out", default="results", help="output folder (default: results)")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="parallel sandboxes")
+    p.add_argument("--force", action="store_true", help="re-grade already graded submissions")
+    p.add_argument("--timeout", type=float, default=300.0,
+                   help="seconds per submission and exercise (default 300)")
+    p.add_argument("--test-timeout", type=float, default=60.0,
+                   help="seconds per test (default 60)")
+    p.add_argument("--memory-gb", type=float, default=3.0, help="memory per sandbox (GiB)")
+    p.set_defaults(func=_grade)
 
     p = sub.add_parser("list", help="list the exercises")
     p.set_defaults(func=_list)

@@ -1,0 +1,133 @@
+"""What batch grading writes: ``<student>.json``, ``grades.csv``, ``feedback/<student>.md``
+and ``.html``. Written with ``json``/``csv``/``html`` from the standard library."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from grading.registry import EXERCISES
+from grading.results import TestResult
+
+STATUS_FR = {"passed": "réussi", "failed": "échoué", "todo": "pas encore implémenté",
+             "absent": "module absent", "import": "ne s'importe pas", "timeout": "délai dépassé",
+             "error": "erreur", "skipped": "ignoré", "crash": "arrêt du processus"}
+
+
+def student_record(student: str, digest: str, results: list[TestResult], flags: list[dict],
+                   problems: list[str]) -> dict[str, Any]:
+    exercises = {}
+    for ex in EXERCISES:
+        mine = [r for r in results if r.exercise == ex.id]
+        if not mine:
+            continue
+        statuses = {r.status for r in mine}
+        exercises[ex.id] = {
+            "points": sum(r.points for r in mine), "max_points": sum(r.max_points for r in mine),
+            "status": "absent" if statuses == {"absent"} else "graded",
+        }
+    return {"student": student, "digest": digest,
+            "total": sum(e["points"] for e in exercises.values()),
+            "max_total": sum(e["max_points"] for e in exercises.values()),
+            "exercises": exercises, "tests": [r.to_json() for r in results],
+            "flags": flags, "problems": problems}
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write-then-rename: an interrupted batch never leaves a half-written result."""
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load_records(out: Path) -> list[dict[str, Any]]:
+    records = []
+    for path in sorted(out.glob("*.json")):
+        try:
+            records.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError):
+            continue
+    return sorted(records, key=lambda r: r["student"])
+
+
+def write_csv(out: Path, records: list[dict[str, Any]]) -> Path:
+    path = out / "grades.csv"
+    ids = [ex.id for ex in EXERCISES]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", *ids, "total"])
+        for rec in records:
+            row = [rec["student"]]
+            for ex_id in ids:
+                row.append(_num(rec["exercises"].get(ex_id, {}).get("points", 0.0)))
+            row.append(_num(rec["total"]))
+            writer.writerow(row)
+    return path
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def feedback_markdown(rec: dict[str, Any]) -> str:
+    lines = [f"# Retour de correction — {rec['student']}", "",
+             f"**Total : {_num(rec['total'])} / {_num(rec['max_total'])}**", ""]
+    tests = [TestResult.from_json(t) for t in rec["tests"]]
+    for ex in EXERCISES:
+        mine = [t for t in tests if t.exercise == ex.id]
+        if not mine:
+            continue
+        info = rec["exercises"][ex.id]
+        lines += [f"## {ex.id} — {ex.title_fr} : {_num(info['points'])} / "
+                  f"{_num(info['max_points'])}", ""]
+        if info["status"] == "absent":
+            lines += [f"Module `{ex.module}.py` absent : 0 point.", ""]
+            continue
+        for t in mine:
+            mark = "✓" if t.status == "passed" else "✗"
+            kind = " (test caché)" if t.hidden else ""
+            lines.append(f"- {mark} {t.name}{kind} — {_num(t.points)}/{_num(t.max_points)}")
+            if t.status != "passed" and t.message:
+                lines += ["", "  ```", *("  " + m for m in t.message.splitlines()), "  ```"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def feedback_html(rec: dict[str, Any]) -> str:
+    body = []
+    tests = [TestResult.from_json(t) for t in rec["tests"]]
+    for ex in EXERCISES:
+        mine = [t for t in tests if t.exercise == ex.id]
+        if not mine:
+            continue
+        info = rec["exercises"][ex.id]
+        body.append(f"<h2>{html.escape(ex.id)} — {html.escape(ex.title_fr)} : "
+                    f"{_num(info['points'])} / {_num(info['max_points'])}</h2><ul>")
+        for t in mine:
+            cls = "ok" if t.status == "passed" else "ko"
+            kind = " <em>(test caché)</em>" if t.hidden else ""
+            body.append(f'<li class="{cls}">{"✓" if cls == "ok" else "✗"} '
+                        f"{html.escape(t.name)}{kind} — {_num(t.points)}/{_num(t.max_points)}")
+            if t.status != "passed" and t.message:
+                body.append(f"<pre>{html.escape(t.message)}</pre>")
+            body.append("</li>")
+        body.append("</ul>")
+    title = f"Retour de correction — {html.escape(rec['student'])}"
+    return (f'<!doctype html><html lang="fr"><meta charset="utf-8"><title>{title}</title>'
+            "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
+            ".ok{color:#176b2c}.ko{color:#9b1c1c}pre{background:#f4f4f4;padding:.5em;"
+            "color:#222}</style>"
+            f"<h1>{title}</h1><p><strong>Total : {_num(rec['total'])} / "
+            f"{_num(rec['max_total'])}</strong></p>{''.join(body)}</html>\n")
+
+
+def write_feedback(out: Path, records: list[dict[str, Any]]) -> None:
+    folder = out / "feedback"
+    folder.mkdir(exist_ok=True)
+    for rec in records:
+        (folder / f"{rec['student']}.md").write_text(feedback_markdown(rec), encoding="utf-8")
+        (folder / f"{rec['student']}.html").write_text(feedback_html(rec), encoding="utf-8")

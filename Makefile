@@ -4,7 +4,7 @@ PY ?= python3
 EXERCISE_GOALS := $(filter-out check,$(filter ex%,$(MAKECMDGOALS)))
 ex ?=
 
-.PHONY: help install test lint stubs stubs-check check meta bench list
+.PHONY: help install test lint stubs stubs-check check meta bench bench-grade grade list release
 
 help:
 	@echo "make install       install the kit and its dependencies (pip)"
@@ -13,6 +13,9 @@ help:
 	@echo "make stubs         regenerate exercises/ from reference/"
 	@echo "make meta ex=3     reference / stub / mutant verdicts of one exercise"
 	@echo "make bench         time of 'make check ex3' on the reference vs 'import torch'"
+	@echo "make grade SUBMISSIONS=dir OUT=results [JOBS=2] [FORCE=1]   grade a class (sandboxed)"
+	@echo "make bench-grade   seconds per submission of make grade, -j 2 vs -j 1"
+	@echo "make release       build dist/student/ and dist/student.zip (leak-scanned student release)"
 
 install:
 	$(PY) -m pip install -e ".[dev]"
@@ -37,6 +40,18 @@ meta:
 
 bench:
 	$(PY) -m grading bench ex03
+
+SUBMISSIONS ?= submissions
+OUT ?= results
+JOBS ?= 2
+grade:
+	$(PY) -m grading grade "$(SUBMISSIONS)" --out "$(OUT)" -j $(JOBS) $(if $(FORCE),--force)
+
+bench-grade:
+	$(PY) -m grading bench-grade
+
+release:
+	$(PY) -m grading.release
 
 # Exercise ids given as goals (`make check ex3`) are arguments, not targets.
 ex%:

@@ -31,7 +31,8 @@ def make_activation(name: str) -> nn.Module:
     """Renvoie le module d'activation nommé : ``"relu"``, ``"tanh"`` ou ``"sigmoid"``.
 
     Tout autre nom lève une ``ValueError`` dont le message cite les trois
-    choix valides.
+    choix valides. Accepter aussi les variantes de casse (``"ReLU"``) ou les
+    refuser : les deux lectures sont acceptées par les tests.
     """
     # TODO (ex04) : implémentez make_activation (voir la docstring).
     raise NotImplementedError("ex04 : make_activation")
@@ -45,7 +46,8 @@ def make_optimizer(name: str, params: Iterable[torch.nn.Parameter]) -> torch.opt
     - ``"adam"`` : ``Adam``, lr 1e-3
     - ``"rmsprop"`` : ``RMSprop``, lr 1e-2
 
-    Tout autre nom lève une ``ValueError`` qui cite les choix valides.
+    Tout autre nom lève une ``ValueError`` qui cite les choix valides
+    (variantes de casse comme ``"SGD"`` : acceptées ou refusées, au choix).
     """
     # TODO (ex04) : implémentez make_optimizer (voir la docstring).
     raise NotImplementedError("ex04 : make_optimizer")

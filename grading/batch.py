@@ -33,7 +33,7 @@ MAX_REPORT_BYTES = 4 << 20
 MAX_MESSAGE_CHARS = 1500
 PYTEST_INI = """[pytest]
 addopts = -p grading.plugin --strict-markers
-timeout_method = signal
+timeout = 0
 """
 
 
@@ -92,7 +92,7 @@ def write_layout(work: Path, files: dict[str, bytes]) -> None:
 def pytest_args(work: Path, suite: Suite, results: str, limits: sandbox.Limits) -> list[str]:
     return [*(str(work / rel) for rel in suite.files), f"--impl={work / 'submission'}",
             f"--kit-results={results}", "-c", str(work / "pytest.ini"), "--rootdir", str(work),
-            "-p", "no:cacheprovider", "-q", "-s", f"--timeout={limits.test_seconds:g}"]
+            "-p", "no:cacheprovider", "-q", "-s", f"--kit-timeout={limits.test_seconds:g}"]
 
 
 def collect_manifests(suites: dict[str, Suite], limits: sandbox.Limits) -> None:
@@ -252,10 +252,10 @@ class Sandboxes:
 def crash_reason(job: Job, memory: bool, limits: sandbox.Limits) -> str:
     if job.killed_for:
         return job.killed_for
-    if memory:
-        return f"mémoire épuisée (limite {limits.memory_bytes / 2**30:g} Gio)"
     code = os.WEXITSTATUS(job.status) if os.WIFEXITED(job.status) else \
         128 + os.WTERMSIG(job.status)
+    if memory and code in (0, 128 + signal.SIGKILL):
+        return f"mémoire épuisée (limite {limits.memory_bytes / 2**30:g} Gio)"
     if code > 128:
         sig = code - 128
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
@@ -268,7 +268,8 @@ def crash_reason(job: Job, memory: bool, limits: sandbox.Limits) -> str:
 
 
 def parse_reports(job: Job, redact: list[str]) -> dict[str, TestResult]:
-    """Validate the child's JSON lines against the manifest; the first report wins."""
+    """Validate the child's JSON lines against the manifest (a test reported twice is void);
+    points come from the manifest, never from the child."""
     expected = {r.nodeid: r for r in job.suite.manifest}
     got: dict[str, TestResult] = {}
     for line in bytes(job.buffer).decode("utf-8", "replace").splitlines():
@@ -278,7 +279,11 @@ def parse_reports(job: Job, redact: list[str]) -> dict[str, TestResult]:
             continue
         if isinstance(d, dict) and "sandbox_error" in d and not got:
             job.killed_for = f"erreur interne du bac à sable : {d['sandbox_error']}"
-        if not isinstance(d, dict) or d.get("nodeid") not in expected or d["nodeid"] in got:
+        if not isinstance(d, dict) or d.get("nodeid") not in expected:
+            continue
+        if d["nodeid"] in got:  # one report per test: a second one is forged
+            got[d["nodeid"]].status, got[d["nodeid"]].points = "error", 0.0
+            got[d["nodeid"]].message = "rapports contradictoires pour ce test (falsification ?)"
             continue
         status = d.get("status") if d.get("status") in STATUSES else "error"
         ref = expected[d["nodeid"]]
@@ -306,7 +311,7 @@ def secret_lines(suites: dict[str, Suite]) -> list[str]:
             if rel.startswith("hidden/"):
                 for line in data.decode("utf-8").splitlines():
                     line = line.strip()
-                    if len(line) >= 16 and not line.startswith(("#", '"""', "import", "from")):
+                    if len(line) >= 16:
                         lines.add(line)
     return sorted(lines, key=len, reverse=True)
 

@@ -4,10 +4,13 @@ ratios, never absolute thresholds, and never inside an assertion)."""
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from grading.registry import lookup
 from grading.seam import KIT_ROOT
@@ -31,4 +34,46 @@ def bench_check(exercise: str = "ex03", repeat: int = 3) -> int:
     print(f"import torch                          : {baseline:6.2f} s (median of {repeat})")
     print(f"check {ex.id} on the reference        : {check:6.2f} s (median of {repeat})")
     print(f"ratio check / import torch            : {check / baseline:6.2f}")
+    return 0
+
+
+def _make_class(folder: Path, n: int) -> None:
+    """``n`` submissions with every module: reference copies and stubs, alternating."""
+    from grading.registry import EXERCISES
+
+    for k in range(n):
+        src = "reference" if k % 2 == 0 else "exercises"
+        d = folder / f"student{k:02d}"
+        d.mkdir(parents=True)
+        for ex in EXERCISES:
+            shutil.copy(KIT_ROOT / src / f"{ex.module}.py", d)
+
+
+def bench_grade(n: int = 8) -> int:
+    """Seconds per submission for the forked sandboxes (-j 1 and -j 2) and for a fresh
+    ``python -m pytest`` per submission, all measured in this run."""
+    from grading.registry import EXERCISES
+    from grading.runner import run_suite
+
+    with tempfile.TemporaryDirectory(prefix="dlkit-bench-") as tmp:
+        cls = Path(tmp) / "class"
+        _make_class(cls, n)
+        times = {}
+        for jobs in (1, 2):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "grading", "grade", str(cls), "--out",
+                            str(Path(tmp) / f"out{jobs}"), "-j", str(jobs)],
+                           cwd=KIT_ROOT, capture_output=True, check=True)
+            times[jobs] = time.perf_counter() - start
+        start = time.perf_counter()
+        for k in range(2):
+            run_suite(list(EXERCISES), str(cls / f"student{k:02d}"), hidden=True)
+        fresh = (time.perf_counter() - start) / 2
+    print(f"class of {n} submissions x {len(EXERCISES)} exercises (public + hidden tests)")
+    print(f"grade -j 1                       : {times[1]:6.1f} s  "
+          f"({times[1] / n:5.2f} s per submission, start-up included)")
+    print(f"grade -j 2                       : {times[2]:6.1f} s  "
+          f"({times[2] / n:5.2f} s per submission)")
+    print(f"ratio -j 2 / -j 1                : {times[2] / times[1]:6.2f}")
+    print(f"fresh `python -m pytest` per sub : {fresh:6.2f} s per submission (unsandboxed)")
     return 0

@@ -21,7 +21,7 @@ def _fmt_points(x: float) -> str:
     return f"{x:g}"
 
 
-def format_exercise(ex: Exercise, results: list[TestResult]) -> str:
+def format_exercise(ex: Exercise, results: list[TestResult], hidden: bool = False) -> str:
     lines = [f"{ex.id} — {ex.title}"]
     for r in results:
         icon = ICONS.get(r.status, "✗")
@@ -32,7 +32,9 @@ def format_exercise(ex: Exercise, results: list[TestResult]) -> str:
             lines.append(textwrap.indent(r.message, "      "))
     earned = sum(r.points for r in results)
     total = sum(r.max_points for r in results)
-    lines.append(f"  {t('points (tests publics)', 'points (public tests)')} : "
+    label = t("points (tests publics et cachés)", "points (public and hidden tests)") if hidden \
+        else t("points (tests publics)", "points (public tests)")
+    lines.append(f"  {label} : "
                  f"{_fmt_points(earned)}/{_fmt_points(total)}")
     return "\n".join(lines)
 
@@ -58,7 +60,7 @@ def check(queries: Sequence[str], impl: str = "exercises", hidden: bool = False)
                     f"{ex.id}: no test found (incomplete kit?)"), file=sys.stderr)
             failed += 1
             continue
-        print(format_exercise(ex, mine))
+        print(format_exercise(ex, mine, hidden))
         print()
         failed += sum(r.status not in ("passed", "skipped") for r in mine)
     passed = sum(r.status == "passed" for r in run.results)

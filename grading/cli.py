@@ -54,6 +54,12 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_grade(args: argparse.Namespace) -> int:
+    from grading.bench import bench_grade
+
+    return bench_grade(args.n)
+
+
 def _list(args: argparse.Namespace) -> int:
     from grading.registry import EXERCISES
 
@@ -97,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds per test (default 60)")
     p.add_argument("--memory-gb", type=float, default=3.0, help="memory per sandbox (GiB)")
     p.set_defaults(func=_grade)
+
+    p = sub.add_parser("bench-grade", help="seconds per submission of `grade`, -j 2 vs -j 1")
+    p.add_argument("-n", type=int, default=8, help="submissions in the generated class")
+    p.set_defaults(func=_bench_grade)
 
     p = sub.add_parser("list", help="list the exercises")
     p.set_defaults(func=_list)

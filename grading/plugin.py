@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from grading.i18n import t
 from grading.registry import EXERCISES, exercise_of_test_file
 from grading.results import TestResult, classify_failure
-from grading.seam import Implementation, resolve
+from grading.seam import Implementation, TestTimeout, resolve
 
 RESULTS_KEY = pytest.StashKey[dict[str, TestResult]]()
 SINK_KEY = pytest.StashKey[Any]()
@@ -32,6 +34,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kit-results", default=None, metavar="FILE",
                     help="append one JSON line per test to FILE (or fd:N, an open file "
                          "descriptor) as each test ends")
+    group.addoption("--kit-timeout", type=float, default=60.0, metavar="SECONDS",
+                    help="time limit of each exercise test, setup included (0: none)")
     group.addoption("--kit-manifest", default=None, metavar="FILE",
                     help="write the collected exercise tests (JSON lines) to FILE")
 
@@ -45,6 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers",
                             "cuda: needs a CUDA device; skipped with a reason without one")
     _make_deterministic()
+    _PRISTINE.update(_guarded())
     config.stash[RESULTS_KEY] = {}
     config.stash[SINK_KEY] = _open_sink(config.getoption("kit_results"))
 
@@ -69,16 +74,21 @@ def _make_deterministic() -> None:
     import torch
 
     torch.set_num_threads(1)
+    # The first optimizer built in a process imports torch._dynamo (2-4 s, measured on
+    # torch 2.14): pay it here, outside every test's time limit.
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     # CPU kernels are already deterministic with one thread; the switch matters on CUDA,
     # and on CPU it would import torch._inductor (1.5 s per pytest process, measured).
     if torch.cuda.is_available():
         torch.use_deterministic_algorithms(True)
     try:
-        from hypothesis import HealthCheck, settings
+        from hypothesis import HealthCheck, Phase, settings
     except ImportError:  # pragma: no cover
         return
     settings.register_profile(
-        "kit", derandomize=True, deadline=None, max_examples=20, print_blob=False,
+        "kit", derandomize=True, deadline=None, max_examples=20, print_blob=False, database=None,
+        # No "explain" phase: it costs ~5 s per failing property and its output is never shown.
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     settings.load_profile("kit")
 
@@ -116,13 +126,45 @@ def impl(request: pytest.FixtureRequest) -> Implementation:
 
 @pytest.fixture(autouse=True)
 def _seeded() -> None:
-    """Every test starts from the same seeds."""
+    """Every test starts from the same seeds and torch's default global state (a student's
+    set_default_dtype or set_grad_enabled(False) does not leak into the next test)."""
     import numpy as np
     import torch
 
     random.seed(0)
     np.random.seed(0)
     torch.manual_seed(0)
+    torch.set_default_dtype(torch.float32)
+    torch.set_grad_enabled(True)
+
+
+def _guarded() -> dict[str, Any]:
+    """The functions the checks rely on; replacing one is sabotage, not a solution."""
+    import builtins
+    import math
+
+    import torch
+
+    import grading.expect as expect
+
+    found = {f"torch.{n}": getattr(torch, n) for n in ("allclose", "equal", "isclose", "isfinite")}
+    found |= {f"torch.Tensor.{n}": getattr(torch.Tensor, n) for n in ("__eq__", "abs", "sum")}
+    found |= {f"builtins.{n}": getattr(builtins, n) for n in ("isinstance", "abs", "float", "len")}
+    found["math.isfinite"] = math.isfinite
+    found |= {f"grading.expect.{n}": getattr(expect, n) for n in dir(expect)
+              if n.startswith("expect")}
+    return found
+
+
+_PRISTINE: dict[str, Any] = {}
+
+
+def tampered() -> list[str]:
+    """Names of guarded functions that no longer are the originals."""
+    if not _PRISTINE:
+        return []
+    now = _guarded()
+    return sorted(name for name, fn in _PRISTINE.items() if now.get(name) is not fn)
 
 
 @pytest.fixture(scope="session")
@@ -148,6 +190,25 @@ def _display_name(item: pytest.Item) -> str:
     return f"{name} [{callspec.id}]" if callspec is not None and doc.strip() else name
 
 
+def _alarm(signum, frame) -> None:
+    raise TestTimeout()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    """One alarm per exercise test, over setup, call and teardown."""
+    seconds = item.config.getoption("kit_timeout")
+    if not seconds or exercise_of_test_file(item.path.name) is None:
+        return (yield)
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return (yield)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
@@ -165,6 +226,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     elif report.failed and res.status in ("passed", "skipped"):
         impl_folder = resolve(item.config.getoption("impl"), item.config.rootpath)
         res.status, res.message = classify_failure(call.excinfo, impl_folder)
+    sabotage = tampered()
+    if sabotage and res.status != "error":
+        res.status = "error"
+        res.message = t(f"sabotage détecté : {', '.join(sabotage)} remplacé(s) ; résultat annulé",
+                        f"tampering detected: {', '.join(sabotage)} replaced; result void")
     return report
 
 

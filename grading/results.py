@@ -8,7 +8,7 @@ from typing import Any
 
 from grading.expect import LearnerFailure
 from grading.i18n import t
-from grading.seam import ModuleUnavailable, student_error
+from grading.seam import ModuleUnavailable, TestTimeout, student_error
 
 STATUSES = ("passed", "failed", "todo", "absent", "import", "timeout", "error", "skipped", "crash")
 """passed; failed (a check said no); todo (NotImplementedError: not written yet);
@@ -77,7 +77,7 @@ def classify_failure(excinfo: Any, impl_folder: Path | None = None) -> tuple[str
     if isinstance(exc, LearnerFailure):
         return "failed", exc.render()
     text = str(exc)
-    if type(exc).__name__ == "Failed" and "Timeout" in text:
+    if isinstance(exc, TestTimeout) or (type(exc).__name__ == "Failed" and "Timeout" in text):
         return "timeout", t("délai dépassé : le code ne termine pas à temps (boucle infinie ?)",
                             "time limit exceeded: the code does not finish in time "
                             "(infinite loop?)")

@@ -133,6 +133,7 @@ class SlotCgroups:
 
     def __init__(self, slot: int, limits: Limits, protections: Protections) -> None:
         self.paths: list[Path] = []
+        self._oom_before = 0
         tag = f"dlkit-{os.getpid()}-{slot}"
         settings = {"memory": {"memory.limit_in_bytes": str(limits.memory_bytes),
                                "memory.swappiness": "0"},
@@ -182,27 +183,25 @@ class SlotCgroups:
                     pass
             os.sched_yield()
 
-    def memory_exhausted(self) -> bool:
+    def _oom_kills(self) -> int:
+        """The memory group's OOM-kill counter (v1 ``memory.oom_control``)."""
         for path in self.paths:
-            if path.relative_to(CGROUP_ROOT).parts[0] == "memory":
-                try:
-                    oom = (path / "memory.oom_control").read_text()
-                    if any(line.split()[-1] != "0" for line in oom.splitlines()
-                           if line.startswith("oom_kill ")):
-                        return True
-                    if int((path / "memory.failcnt").read_text()) > 0:
-                        return True
-                except (OSError, ValueError):
-                    pass
-        return False
+            if path.relative_to(CGROUP_ROOT).parts[0] != "memory":
+                continue
+            try:
+                for line in (path / "memory.oom_control").read_text().splitlines():
+                    if line.startswith("oom_kill "):
+                        return int(line.split()[1])
+            except (OSError, ValueError):
+                pass
+        return 0
+
+    def memory_exhausted(self) -> bool:
+        """Did the kernel's OOM killer act in this group since :meth:`reset`?"""
+        return self._oom_kills() > self._oom_before
 
     def reset(self) -> None:
-        for path in self.paths:
-            for name, value in (("memory.failcnt", "0"), ("memory.max_usage_in_bytes", "0")):
-                try:
-                    (path / name).write_text(value)
-                except OSError:
-                    pass
+        self._oom_before = self._oom_kills()
 
     def remove(self) -> None:
         self.kill_all()

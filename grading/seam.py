@@ -20,19 +20,31 @@ from grading.i18n import t
 KIT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class TestTimeout(BaseException):
+    """Raised by the plugin's per-test alarm. A BaseException, so that neither the
+    student's ``except Exception`` nor hypothesis (which retries on Exception and on
+    pytest's Failed) can swallow it."""
+
+    __test__ = False
+
+
 class ModuleUnavailable(Exception):
     """The module under test is absent or does not import; the test scores 0 with this reason."""
 
     def __init__(self, module: str, reason: str, detail: str = "") -> None:
         self.module = module
         self.reason = reason
-        """``absent`` or ``import``."""
+        """``absent``, ``import`` or ``timeout``."""
         self.detail = detail
         super().__init__(self.message())
 
     def message(self) -> str:
         if self.reason == "absent":
             return t(f"module {self.module}.py absent", f"module {self.module}.py missing")
+        if self.reason == "timeout":
+            return t(f"délai dépassé à l'import de {self.module}.py (boucle infinie au niveau "
+                     "du module ?)", f"time limit exceeded while importing {self.module}.py "
+                     "(infinite loop at module level?)")
         return t(f"{self.module}.py ne s'importe pas : {self.detail}",
                  f"{self.module}.py fails to import: {self.detail}")
 
@@ -79,6 +91,9 @@ class Implementation:
         sys.modules[module] = mod
         try:
             spec.loader.exec_module(mod)
+        except TestTimeout:
+            sys.modules.pop(module, None)
+            return ModuleUnavailable(module, "timeout")
         except BaseException as exc:  # noqa: BLE001 - a broken module is a result, not a crash
             sys.modules.pop(module, None)
             if isinstance(exc, KeyboardInterrupt):

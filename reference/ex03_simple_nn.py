@@ -92,6 +92,8 @@ def evaluate_model(model: nn.Module, train_loader: DataLoader, test_loader: Data
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+    if on_cuda:
+        torch.cuda.synchronize(device)  # count the GPU work still queued
     seconds = (time.perf_counter() - start) / epochs
     peak = torch.cuda.max_memory_allocated(device) / 1e9 if on_cuda else None
     model.eval()

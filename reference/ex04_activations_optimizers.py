@@ -29,7 +29,8 @@ def make_activation(name: str) -> nn.Module:
     """Renvoie le module d'activation nommé : ``"relu"``, ``"tanh"`` ou ``"sigmoid"``.
 
     Tout autre nom lève une ``ValueError`` dont le message cite les trois
-    choix valides.
+    choix valides. Accepter aussi les variantes de casse (``"ReLU"``) ou les
+    refuser : les deux lectures sont acceptées par les tests.
     """
     # BEGIN SOLUTION
     activations = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
@@ -47,7 +48,8 @@ def make_optimizer(name: str, params: Iterable[torch.nn.Parameter]) -> torch.opt
     - ``"adam"`` : ``Adam``, lr 1e-3
     - ``"rmsprop"`` : ``RMSprop``, lr 1e-2
 
-    Tout autre nom lève une ``ValueError`` qui cite les choix valides.
+    Tout autre nom lève une ``ValueError`` qui cite les choix valides
+    (variantes de casse comme ``"SGD"`` : acceptées ou refusées, au choix).
     """
     # BEGIN SOLUTION
     if name == "sgd":
@@ -108,6 +110,8 @@ def compare(configs: dict[str, dict[str, str]], make_model: Callable[[nn.Module]
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
+        if on_cuda:
+            torch.cuda.synchronize(device)  # count the GPU work still queued
         seconds = (time.perf_counter() - start) / epochs
         peak = torch.cuda.max_memory_allocated(device) / 1e9 if on_cuda else None
         model.eval()

@@ -11,6 +11,7 @@ import pytest
 
 from grading.seam import KIT_ROOT
 
+pytestmark = pytest.mark.timeout(900)
 LEAKS = ("Traceback", "def test_", "expect_close(", "assert ", "grading/hidden", "site-packages")
 
 

@@ -10,6 +10,7 @@ from grading.registry import EXERCISES
 from grading.tests.conftest import count
 
 EX_IDS = [ex.id for ex in EXERCISES]
+pytestmark = pytest.mark.timeout(3600)  # the session fixtures run whole suites
 
 
 def _mine(run, ex_id):

@@ -1,0 +1,222 @@
+"""`make release`: the student release holds only what `make check` needs, leaks no
+solution, and its check works on its own, without the kit on sys.path."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grading import release
+from grading.registry import EXERCISES
+from grading.seam import KIT_ROOT
+
+TOP_LEVEL = {"README.md", "Makefile", "pyproject.toml", "exercises", "tests", "data", "grading"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The zip of one release build, shared by the tests of this module."""
+    return release.build(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture
+def tree(built, tmp_path) -> Path:
+    """A private copy of the built tree, free to tamper with."""
+    return Path(shutil.copytree(built.with_suffix(""), tmp_path / "student"))
+
+
+def student_env() -> dict[str, str]:
+    """The environment of a student's shell: no PYTHONPATH to the kit, no parent make."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONSAFEPATH", "PYTHONHOME", "MAKEFLAGS", "MFLAGS",
+                        "MAKELEVEL", "MAKEOVERRIDES", "KIT_LANG")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def python(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True,
+                          env=student_env(), timeout=120)
+
+
+def test_tree_holds_only_the_student_files(built):
+    tree = built.with_suffix("")
+    assert built.name == "student.zip" and built.is_file()
+    assert {p.name for p in tree.iterdir()} == TOP_LEVEL
+    assert {p.name for p in (tree / "grading").iterdir()} == \
+        {f"{m}.py" for m in release.RUNTIME_MODULES}
+    assert sorted(p.name for p in (tree / "exercises").iterdir()) == \
+        sorted(f"{ex.module}.py" for ex in EXERCISES)
+    assert {p.name for p in (tree / "data").iterdir()} == set(release.DATA_FILES)
+    shipped_tests = {p.name for p in (tree / "tests").iterdir()}
+    assert {f.name for f in release.public_tests()} == shipped_tests
+    assert all((KIT_ROOT / "tests" / name).is_file() for name in shipped_tests)
+    for ex in EXERCISES:
+        assert any(n.startswith(f"test_{ex.id}_") for n in shipped_tests), ex.id
+    # The stubs are the generator's, the README lists every exercise.
+    from grading import stubgen
+    for path, text in stubgen.generate().items():
+        assert (tree / "exercises" / path.name).read_text(encoding="utf-8") == text
+    readme = (tree / "README.md").read_text(encoding="utf-8")
+    assert "{{" not in readme and all(ex.module in readme for ex in EXERCISES)
+
+
+def test_zip_is_the_tree_and_deterministic(built, tmp_path):
+    tree = built.with_suffix("")
+    with zipfile.ZipFile(built) as zf:
+        names = zf.namelist()
+        assert names == sorted(names)
+        assert {n.removeprefix("student/") for n in names} == \
+            {p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file()}
+        assert zf.read("student/exercises/ex01_tensors.py") == \
+            (tree / "exercises" / "ex01_tensors.py").read_bytes()
+    again = release.build(tmp_path / "again")
+    assert again.read_bytes() == built.read_bytes()
+
+
+def test_the_check_needs_no_other_grading_module():
+    needed = release.required_modules()
+    assert {"check", "plugin", "runner", "seam", "data"} <= needed
+    assert needed <= set(release.RUNTIME_MODULES)
+    assert not set(release.RUNTIME_MODULES) & set(release.INSTRUCTOR_ONLY)
+
+
+def test_student_pyproject_matches_the_kit():
+    kit = tomllib.loads((KIT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    student = tomllib.loads((release.TEMPLATES / "pyproject.toml").read_text(encoding="utf-8"))
+    assert student["tool"]["pytest"]["ini_options"] == kit["tool"]["pytest"]["ini_options"]
+    deps = {d.split(">")[0].split("=")[0] for d in student["project"]["dependencies"]}
+    assert deps == {"torch", "torchvision", "numpy", "pytest", "pytest-timeout", "hypothesis",
+                    "tensorboard"}
+
+
+def test_leak_scan_passes_on_the_release(tree):
+    assert release.scan(tree) == sum(1 for p in tree.rglob("*") if p.is_file())
+    assert len(release.solution_lines()) > 10
+
+
+def test_planted_solution_line_is_caught(tree):
+    secret = "return self.fc2(self.activation(self.fc1(self.flatten(x))))"
+    assert secret in release.solution_lines()
+    stub = tree / "exercises" / "ex03_simple_nn.py"
+    stub.write_text(stub.read_text(encoding="utf-8") + f"\n# {secret}\n", encoding="utf-8")
+    with pytest.raises(release.LeakError, match="ex03_simple_nn.py: solution line"):
+        release.scan(tree)
+
+
+@pytest.mark.parametrize("planted", ["grading/hidden/test_ex01_hidden.py",
+                                     "reference/ex01_tensors.py", "grading/mutants/ex01.py"])
+def test_planted_instructor_file_is_caught(tree, planted):
+    (tree / planted).parent.mkdir(parents=True, exist_ok=True)
+    (tree / planted).write_text("x = 1\n", encoding="utf-8")
+    with pytest.raises(release.LeakError, match="instructor path"):
+        release.scan(tree)
+
+
+def test_planted_marker_is_caught(tree):
+    (tree / "tests" / "notes.txt").write_text("# BEGIN SOLUTION\n", encoding="utf-8")
+    with pytest.raises(release.LeakError, match="solution marker"):
+        release.scan(tree)
+
+
+def test_build_fails_without_zip_on_a_leak(tmp_path, monkeypatch):
+    monkeypatch.setattr(release, "exercise_table", lambda: "# END SOLUTION")
+    with pytest.raises(release.LeakError):
+        release.build(tmp_path)
+    assert not (tmp_path / "student.zip").exists()
+
+
+@pytest.fixture(scope="module")
+def unpacked(built, tmp_path_factory) -> tuple[Path, Path]:
+    """Two fresh unpacked copies of the zip: one left as shipped, one with ex01 solved."""
+    folders = []
+    for name in ("stubs", "solved"):
+        dest = tmp_path_factory.mktemp(name)
+        with zipfile.ZipFile(built) as zf:
+            zf.extractall(dest)
+        folders.append(dest / "student")
+    shutil.copy(KIT_ROOT / "reference" / "ex01_tensors.py",
+                folders[1] / "exercises" / "ex01_tensors.py")
+    return folders[0], folders[1]
+
+
+def test_release_uses_its_own_grading_and_has_no_reference(unpacked):
+    folder = unpacked[0]
+    proc = python(folder, "-c", "import grading; print(grading.__file__)")
+    assert proc.returncode == 0, proc.stderr
+    assert Path(proc.stdout.strip()) == folder / "grading" / "__init__.py"
+    for module in ("reference", "grading.stubgen", "grading.meta", "grading.hidden"):
+        proc = python(folder, "-c", f"import {module}")
+        assert proc.returncode != 0 and "ModuleNotFoundError" in proc.stderr, module
+
+
+@pytest.mark.parametrize("command", [["stubs"], ["stubs", "--check"], ["meta", "ex01"],
+                                     ["bench"], ["check", "--hidden", "ex01"]])
+def test_instructor_commands_refuse_in_one_line(unpacked, command):
+    proc = python(unpacked[0], "-m", "grading", *command)
+    assert proc.returncode == 2
+    assert proc.stdout == "" and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "réservée aux enseignants" in proc.stderr
+
+
+def test_release_list(unpacked):
+    proc = python(unpacked[0], "-m", "grading", "list")
+    assert proc.returncode == 0, proc.stderr
+    assert all(ex.module in proc.stdout for ex in EXERCISES)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.parametrize(("goals", "command"), [
+    (["check", "ex3"], "PY -m grading check ex3"),
+    (["check", "ex=3"], "PY -m grading check 3"),
+    (["check"], "PY -m grading check"),
+    (["list"], "PY -m grading list"),
+    (["install"], "PY -m pip install -e ."),
+])
+def test_student_makefile_commands(unpacked, goals, command):
+    proc = subprocess.run(["make", "-n", "--no-print-directory", *goals, "PY=PY"],
+                          cwd=unpacked[0], capture_output=True, text=True, env=student_env())
+    assert proc.returncode == 0, proc.stderr
+    # The first line is the command; `make -n check ex3` then shows the no-op of goal ex3.
+    assert " ".join(proc.stdout.splitlines()[0].split()) == command
+
+
+def test_release_check_on_stubs_then_on_the_solution(unpacked):
+    """The three checks run at once (each is one pytest process importing torch)."""
+    stubs, solved = unpacked
+    runs = {"stubs": (stubs, [sys.executable, "-m", "grading", "check", "ex01"]),
+            "solved": (solved, [sys.executable, "-m", "grading", "check", "ex01"])}
+    if shutil.which("make"):
+        runs["make"] = (solved, ["make", "--no-print-directory", "check", "ex1",
+                                 f"PY={sys.executable}"])
+    procs = {name: subprocess.Popen(cmd, cwd=cwd, env=student_env(), text=True,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for name, (cwd, cmd) in runs.items()}
+    out = {}
+    for name, proc in procs.items():
+        stdout, stderr = proc.communicate(timeout=300)
+        out[name] = (proc.returncode, stdout, stderr)
+
+    code, stdout, stderr = out["stubs"]
+    assert code == 1, stdout + stderr
+    assert "ex01 — Tenseurs et couche linéaire" in stdout
+    assert "✗" in stdout and "pas encore implémenté" in stdout
+    assert "points (tests publics) : 0/" in stdout
+    assert "Traceback" not in stdout + stderr
+
+    code, stdout, stderr = out["solved"]
+    assert code == 0, stdout + stderr
+    assert "✗" not in stdout and "Bravo" in stdout
+
+    if "make" not in out:
+        pytest.skip("make is not installed: `make check ex1` not tried")
+    code, stdout, stderr = out["make"]
+    assert code == 0, stdout + stderr
+    assert stdout == out["solved"][1]

@@ -1,6 +1,6 @@
 """Planted bugs for ex02_training_loop."""
 
-from grading.mutants import Mutant
+from grading.mutants import Mutant, Variant
 
 MUTANTS = (
     Mutant("ex02", "fit-no-step", "never calls optimizer.step() in fit_linear",
@@ -52,4 +52,37 @@ MUTANTS = (
            "correct += (logits.argmax(dim=1) == y).sum().item()",
            "correct += (logits.argmax(dim=1) == y).sum()",
            "type de l'exactitude"),
+)
+
+VARIANTS = (
+    Variant("ex02", "per-sample", "per-sample mean, model.zero_grad() after step, float(loss)",
+            (("""        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total += loss.item()
+    return total / len(loader)""",
+              """        loss.backward()
+        optimizer.step()
+        model.zero_grad()
+        total += float(loss) * x.shape[0]
+    return total / len(loader.dataset)"""),
+             ("""            total += loss_fn(logits, y).item()
+            correct += (logits.argmax(dim=1) == y).sum().item()
+            seen += y.numel()
+    return total / len(loader), correct / seen""",
+              """            total += loss_fn(logits, y).item() * len(y)
+            correct += int((logits.argmax(1) == y).sum())
+            seen += len(y)
+    return total / seen, correct / seen"""))),
+    Variant("ex02", "inference-mode", "inference_mode, mean of batch accuracies, prints",
+            (("    with torch.no_grad():\n        for x, y in loader:",
+              "    with torch.inference_mode():\n        for x, y in loader:"),
+             ("            correct += (logits.argmax(dim=1) == y).sum().item()\n"
+              "            seen += y.numel()\n    return total / len(loader), correct / seen",
+              "            correct += (logits.argmax(dim=1) == y).float().mean().item()\n"
+              "            print(f\"batch loss {total:.3f}\")\n"
+              "    return total / len(loader), correct / len(loader)"),
+             ("        loss = loss_fn(model(X), Y)\n        optimizer.zero_grad()",
+              "        optimizer.zero_grad(set_to_none=True)\n"
+              "        loss = loss_fn(model(X), Y)"))),
 )

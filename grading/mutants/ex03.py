@@ -1,6 +1,6 @@
 """Planted bugs for ex03_simple_nn."""
 
-from grading.mutants import Mutant
+from grading.mutants import Mutant, Variant
 
 MUTANTS = (
     Mutant("ex03", "activation-ignored", "always uses ReLU, whatever activation is passed",
@@ -52,4 +52,34 @@ MUTANTS = (
            "            correct = (model(x).argmax(dim=1) == y).sum().item()\n"
            "            seen = y.numel()\n",
            "nombre total d'exemples"),
+)
+
+VARIANTS = (
+    Variant("ex03", "sequential", "nn.Sequential in one attribute, activation or ReLU",
+            (("""        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(in_features, hidden)
+        self.activation = activation if activation is not None else nn.ReLU()
+        self.fc2 = nn.Linear(hidden, num_classes)""",
+              """        self.net = nn.Sequential(nn.Flatten(), nn.Linear(in_features, hidden),
+                                 activation or nn.ReLU(), nn.Linear(hidden, num_classes))"""),
+             ("        return self.fc2(self.activation(self.fc1(self.flatten(x))))",
+              "        return self.net(x)"))),
+    Variant("ex03", "functional", "F.relu by default, view, time.time, accuracy as a tensor",
+            (("""        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(in_features, hidden)
+        self.activation = activation if activation is not None else nn.ReLU()
+        self.fc2 = nn.Linear(hidden, num_classes)""",
+              """        self.hidden_layer = nn.Linear(in_features, hidden)
+        self.act = activation
+        self.out = nn.Linear(hidden, num_classes)"""),
+             ("        return self.fc2(self.activation(self.fc1(self.flatten(x))))",
+              """        h = self.hidden_layer(x.view(x.size(0), -1))
+        h = torch.nn.functional.relu(h) if self.act is None else self.act(h)
+        return self.out(h)"""),
+             ("    start = time.perf_counter()", "    start = time.time()"),
+             ("    seconds = (time.perf_counter() - start) / epochs",
+              "    seconds = (time.time() - start) / epochs\n    print('epoch time', seconds)"),
+             ("            correct += (model(x).argmax(dim=1) == y).sum().item()",
+              "            correct += (model(x).argmax(dim=1) == y).sum()"),
+             ("accuracy=correct / seen)", "accuracy=float(correct) / seen)"))),
 )

@@ -1,6 +1,6 @@
 """Planted bugs for ex04_activations_optimizers."""
 
-from grading.mutants import Mutant
+from grading.mutants import Mutant, Variant
 
 MUTANTS = (
     Mutant("ex04", "sigmoid-is-tanh", "maps sigmoid to nn.Tanh",
@@ -46,4 +46,34 @@ MUTANTS = (
     Mutant("ex04", "accuracy-on-train", "measures accuracy on the training loader",
            "            for x, y in test_loader:", "            for x, y in train_loader:",
            "précision de l'essai"),
+)
+
+VARIANTS = (
+    Variant("ex04", "if-chain", "if/elif activations, deep copy of the first model",
+            (("""    activations = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+    if name not in activations:
+        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(activations)}")
+    return activations[name]()""",
+              """    if name == "relu":
+        return nn.ReLU()
+    elif name == "tanh":
+        return nn.Tanh()
+    elif name == "sigmoid":
+        return nn.Sigmoid()
+    raise ValueError(f"activation inconnue : {name} (relu, tanh, sigmoid)")"""),
+             ("            initial_state = copy.deepcopy(model.state_dict())",
+              "            initial_state = copy.deepcopy(model).state_dict()"))),
+    Variant("ex04", "forgiving", "lower-cased names, template model built once, F.cross_entropy",
+            (("    if name not in activations:",
+              "    name = name.lower()\n    if name not in activations:"),
+             ("""    initial_state = None
+    results: dict[str, Metrics] = {}""",
+              """    first = next(iter(configs.values()))
+    initial_state = copy.deepcopy(make_model(make_activation(first["activation"])).state_dict())
+    results: dict[str, Metrics] = {}"""),
+             ("""        if initial_state is None:
+            initial_state = copy.deepcopy(model.state_dict())
+""", ""),
+             ("    loss_fn = nn.CrossEntropyLoss()",
+              "    loss_fn = torch.nn.functional.cross_entropy"))),
 )

@@ -113,7 +113,8 @@ def student_error(exc: BaseException, path: Path | None = None) -> str:
     own = [f for f in frames if _is_student_file(f.filename, path)]
     if own:
         f = own[-1]
-        text += f" ({Path(f.filename).name}, {t('ligne', 'line')} {f.lineno}"
+        where = f", {t('dans', 'in')} {f.name}" if f.name != "<module>" else ""
+        text += f" ({Path(f.filename).name}, {t('ligne', 'line')} {f.lineno}{where}"
         text += f" : {f.line})" if f.line else ")"
     return text
 

@@ -134,6 +134,7 @@ def grade(submissions: Path, out: Path, jobs: int = 1, force: bool = False,
     records = outputs.load_records(out)
     outputs.write_csv(out, records)
     outputs.write_feedback(out, records)
+    outputs.write_flags(out, records)
     seconds = time.monotonic() - start
     log(f"{len(todo)} corrigée(s), {len(skipped)} ignorée(s) en {seconds:.1f} s ; "
         f"résultats dans {out}")

@@ -125,6 +125,24 @@ def feedback_html(rec: dict[str, Any]) -> str:
             f"{_num(rec['max_total'])}</strong></p>{''.join(body)}</html>\n")
 
 
+def write_flags(out: Path, records: list[dict[str, Any]]) -> Path:
+    """One page for the instructor: every static flag to review, by student."""
+    lines = ["# Points à vérifier (analyse statique)", "",
+             "Signalements, pas des pénalités : le code est noté normalement.", ""]
+    flagged = [rec for rec in records if rec["flags"] or rec["problems"]]
+    if not flagged:
+        lines.append("Aucun signalement.")
+    for rec in flagged:
+        lines.append(f"## {rec['student']}")
+        lines += [f"- `{f['module']}` ligne {f['line']} — {f['kind']} : {f['detail']}"
+                  for f in rec["flags"]]
+        lines += [f"- lecture de la soumission : {p}" for p in rec["problems"]]
+        lines.append("")
+    path = out / "flags.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def write_feedback(out: Path, records: list[dict[str, Any]]) -> None:
     folder = out / "feedback"
     folder.mkdir(exist_ok=True)

@@ -148,6 +148,7 @@ def test_batch_finishes_and_prints_protections(graded):
     assert rows[0] == "student," + ",".join(ex.id for ex in EXERCISES) + ",total"
     assert len(rows) == 1 + len(graded["honest"]) + len(ATTACKS)
     assert len(list((out / "feedback").glob("*.md"))) == len(rows) - 1
+    assert "attack-segfault" in (out / "flags.md").read_text()
 
 
 def test_honest_scores_unchanged_by_attackers(graded):

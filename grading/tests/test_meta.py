@@ -23,6 +23,16 @@ def test_stubs_are_generated_from_reference():
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=EX_IDS)
+def test_exercise_is_complete(ex):
+    root = stubgen.KIT_ROOT
+    assert (root / "reference" / f"{ex.module}.py").is_file()
+    assert (root / "exercises" / f"{ex.module}.py").is_file()
+    assert list((root / "tests").glob(f"test_{ex.id}_*.py")), "no public tests"
+    assert list((root / "grading" / "hidden").glob(f"test_{ex.id}_*.py")), "no hidden tests"
+    assert (root / "grading" / "mutants" / f"{ex.id}.py").is_file(), "no mutants"
+
+
+@pytest.mark.parametrize("ex", EXERCISES, ids=EX_IDS)
 def test_points_add_up(reference_run, ex):
     results = _mine(reference_run, ex.id)
     public = [r for r in results if not r.hidden]

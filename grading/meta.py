@@ -66,8 +66,12 @@ def report(exercise_ids: list[str]) -> int:
     exercises = [lookup(i) for i in exercise_ids] if exercise_ids else list(EXERCISES)
     ids = {ex.id for ex in exercises}
     problems = 0
+    totals: dict[str, float] = {}
     for impl, want in (("reference", "passed"), ("exercises", "not passed")):
         run = run_suite(exercises, impl, hidden=True, env=FRENCH)
+        if impl == "reference":
+            for r in run.results:
+                totals[r.exercise] = totals.get(r.exercise, 0.0) + r.max_points
         for r in run.results:
             ok = r.status in ("passed", "skipped") if want == "passed" else r.status != "passed"
             problems += not ok
@@ -92,6 +96,9 @@ def report(exercise_ids: list[str]) -> int:
         for r in bad[:3]:
             print("    " + f"{r.name}: {r.message}".replace("\n", "\n    "))
     for ex in exercises:
-        print(f"{ex.id}: total points in the reference run must be {ex.points}")
+        ok = totals.get(ex.id, 0.0) == ex.points
+        problems += not ok
+        print(f"{ex.id}: points {totals.get(ex.id, 0.0):g} / registry {ex.points} "
+              f"{'ok' if ok else 'MISMATCH'}")
     print(f"problems: {problems}")
     return 1 if problems else 0

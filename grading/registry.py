@@ -41,6 +41,22 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("ex04", "ex04_activations_optimizers",
              "Activations et optimiseurs (axes 2 et 3)",
              "Activations and optimizers (axes 2 and 3)", 20),
+    Exercise("ex05", "ex05_regularize_mlp",
+             "MLP régularisé : dropout, batch norm, initialisation, TensorBoard (axes 4 et 6)",
+             "Regularised MLP: dropout, batch norm, initialisation, TensorBoard (axes 4 and 6)",
+             20),
+    Exercise("ex06", "ex06_hyperparameter_search", "Recherche d'hyperparamètres (axe 5)",
+             "Hyperparameter search (axis 5)", 20),
+    Exercise("ex07", "ex07_cnn_basics",
+             "Bases des CNN : convolutions, pooling, Dataset, checkpoints",
+             "CNN basics: convolutions, pooling, Dataset, checkpoints", 20),
+    Exercise("ex08", "ex08_lenet5", "LeNet-5 (TP7, exercices 1–2)",
+             "LeNet-5 (TP7, exercises 1–2)", 20),
+    Exercise("ex09", "ex09_training_tricks",
+             "Astuces d'entraînement : early stopping, L1/L2, scheduler (TP7, exercices 3–7)",
+             "Training tricks: early stopping, L1/L2, scheduler (TP7, exercises 3–7)", 20),
+    Exercise("ex10", "ex10_transfer_vision", "Transfert en vision : ResNet18",
+             "Transfer learning in vision: ResNet18", 20),
 )
 
 BY_ID = {ex.id: ex for ex in EXERCISES}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,13 +64,25 @@ def _chain(exc: BaseException):
         exc = exc.__cause__ or exc.__context__
 
 
+def _raised_by_student(exc: BaseException, impl_folder: Path | None) -> bool:
+    """A stub's ``raise NotImplementedError("ex05 : f")`` or one from the student's own
+    code; not one raised inside a library (e.g. tensorboard given None)."""
+    if re.match(r"ex\d\d : ", str(exc)):
+        return True
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames or impl_folder is None:
+        return not frames
+    last = Path(frames[-1].filename)
+    return last == impl_folder or impl_folder in last.parents
+
+
 def classify_failure(excinfo: Any, impl_folder: Path | None = None) -> tuple[str, str]:
     """(status, learner message) for a failed test phase."""
     if excinfo is None:
         return "error", t("échec sans exception", "failure without an exception")
     exc = _root_cause(excinfo.value)
     for link in _chain(exc):
-        if isinstance(link, NotImplementedError):
+        if isinstance(link, NotImplementedError) and _raised_by_student(link, impl_folder):
             where = str(link).strip()
             return "todo", t("pas encore implémenté", "not implemented yet") + \
                 (f" ({where})" if where else "")

@@ -88,21 +88,29 @@ class Listener:
         self.sock.close()
 
 
-def grade(submissions: Path, out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grading", "grade", str(submissions),
-                           "--out", str(out), *GRADE_ARGS], cwd=KIT_ROOT, capture_output=True,
-                          text=True, timeout=1800)
+def grade(submissions: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    """Run the batch grader; the result's ``pid`` names its sandboxes' cgroups."""
+    proc = subprocess.Popen([sys.executable, "-m", "grading", "grade", str(submissions),
+                             "--out", str(out), *GRADE_ARGS, *extra], cwd=KIT_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = proc.communicate(timeout=1800)
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    done.pid = proc.pid
+    return done
 
 
-def sandbox_processes() -> list[str]:
+def sandbox_processes(grader_pid: int) -> list[str]:
+    """Processes still running as a sandbox uid inside this grader's cgroups (a daemon
+    cannot leave its cgroup; other graders running on the machine are not counted)."""
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             uid = int(next(line for line in status.read_text().splitlines()
                            if line.startswith("Uid:")).split()[1])
+            groups = (status.parent / "cgroup").read_text()
         except (OSError, StopIteration, ValueError):
             continue
-        if SANDBOX_UID_BASE <= uid < SANDBOX_UID_BASE + 64:
+        if SANDBOX_UID_BASE <= uid < SANDBOX_UID_BASE + 64 and f"dlkit-{grader_pid}-" in groups:
             found.append(status.parent.name)
     return found
 
@@ -134,7 +142,8 @@ def graded(tmp_path_factory):
     finally:
         listener.close()
     return {"base": base, "honest": honest, "alone": alone, "together": together,
-            "canary": canary, "listener": listener, "leftover": sandbox_processes()}
+            "canary": canary, "listener": listener,
+            "leftover": sandbox_processes(together.pid)}
 
 
 def record(out: Path, student: str) -> dict:
@@ -219,10 +228,7 @@ def test_second_run_grades_nothing_and_force_is_identical(graded):
     before = {p.name: json.loads(p.read_text()) for p in out.glob("*.json")}
     again = grade(graded["base"] / "honest", out)
     assert "0 corrigée(s)" in again.stdout, again.stdout
-    forced = subprocess.run([sys.executable, "-m", "grading", "grade",
-                             str(graded["base"] / "honest"), "--out", str(out), "--force",
-                             *GRADE_ARGS], cwd=KIT_ROOT, capture_output=True, text=True,
-                            timeout=1800)
+    forced = grade(graded["base"] / "honest", out, "--force")
     assert forced.returncode == 0
     after = {p.name: json.loads(p.read_text()) for p in out.glob("*.json")}
     strip = lambda rec: [(t["nodeid"], t["status"], t["points"]) for t in rec["tests"]]  # noqa: E731

@@ -136,6 +136,7 @@ def grade(submissions: Path, out: Path, jobs: int = 1, force: bool = False,
     outputs.write_feedback(out, records)
     outputs.write_flags(out, records)
     seconds = time.monotonic() - start
+    outputs.write_run_info(out, submissions, seconds)
     log(f"{len(todo)} corrigée(s), {len(skipped)} ignorée(s) en {seconds:.1f} s ; "
         f"résultats dans {out}")
     return GradeSummary([s.student for s in todo], skipped, seconds, protections)

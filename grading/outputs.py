@@ -47,11 +47,32 @@ def write_json_atomic(path: Path, data: Any) -> None:
 def load_records(out: Path) -> list[dict[str, Any]]:
     records = []
     for path in sorted(out.glob("*.json")):
+        if path.name.startswith("."):  # the grader's own files (student ids never start so)
+            continue
         try:
-            records.append(json.loads(path.read_text(encoding="utf-8")))
+            rec = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
+        if isinstance(rec, dict) and "student" in rec and "tests" in rec:
+            records.append(rec)
     return sorted(records, key=lambda r: r["student"])
+
+
+RUN_FILE = ".run.json"
+"""Written by every ``grade`` run: where the submissions were, for ``report``."""
+
+
+def write_run_info(out: Path, submissions: Path, seconds: float) -> None:
+    write_json_atomic(out / RUN_FILE, {"submissions": str(submissions.resolve()),
+                                       "seconds": round(seconds, 1),
+                                       "exercises": [ex.id for ex in EXERCISES]})
+
+
+def read_run_info(out: Path) -> dict[str, Any]:
+    try:
+        return json.loads((out / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
 
 
 def write_csv(out: Path, records: list[dict[str, Any]]) -> Path:

@@ -71,6 +71,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def _make_deterministic() -> None:
     """One thread, deterministic kernels, derandomised hypothesis: same code, same verdict."""
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    # No hub, ever: transformers must fail fast on a missing local file, not try the network.
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ[var] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     import torch
 
     torch.set_num_threads(1)

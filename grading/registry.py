@@ -57,6 +57,11 @@ EXERCISES: tuple[Exercise, ...] = (
              "Training tricks: early stopping, L1/L2, scheduler (TP7, exercises 3–7)", 20),
     Exercise("ex10", "ex10_transfer_vision", "Transfert en vision : ResNet18",
              "Transfer learning in vision: ResNet18", 20),
+    Exercise("ex11", "ex11_transformers",
+             "Transformers : DistilBERT, tête de classification, LoRA, rééquilibrage",
+             "Transformers: DistilBERT, classification head, LoRA, data balancing", 20),
+    Exercise("ex12", "ex12_sequences", "Séquences : RNN, GRU, LSTM",
+             "Sequences: RNN, GRU, LSTM", 20),
 )
 
 BY_ID = {ex.id: ex for ex in EXERCISES}

@@ -7,6 +7,8 @@ state_dict both ways, and loading without a network."""
 import copy
 import inspect
 from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import torch
@@ -107,7 +109,7 @@ def _digits(mnist, per_class: int, seed: int) -> tuple[torch.Tensor, torch.Tenso
 
 @pytest.mark.points(1)
 def test_build_resnet18_other_sizes(ex):
-    """build_resnet18 pour 1, 2 et 10 classes : formes de sortie et nombres de paramètres"""
+    """build_resnet18 pour 1, 2 et 10 classes, et poids pré-entraînés transmis à torchvision"""
     for c in (1, 2, 10):
         model = ex.build_resnet18(c, weights=None)
         hint = t(f"la tête doit être nn.Linear(512, num_classes) : utilisez l'argument "
@@ -120,6 +122,29 @@ def test_build_resnet18_other_sizes(ex):
         expect_shape(out, (2, c), what=t(f"sortie de build_resnet18({c}) pour 2 images 48×48",
                                          f"output of build_resnet18({c}) for 2 images 48×48"),
                      todo="build_resnet18", hint=hint)
+    # weights= must reach torchvision: a checkpoint planted in the (test's own, empty) hub
+    # cache is what torchvision loads for "DEFAULT" when present, so nothing is downloaded.
+    url = torchvision.models.ResNet18_Weights.DEFAULT.url
+    planted = _template(1000).state_dict()
+    cache = Path(torch.hub.get_dir()) / "checkpoints"
+    cache.mkdir(parents=True, exist_ok=True)
+    torch.save(planted, cache / Path(urlparse(url).path).name)
+    loaded = ex.build_resnet18(3, weights="DEFAULT").state_dict()
+    same = [k for k, v in planted.items() if not k.startswith("fc.") and k in loaded
+            and torch.equal(loaded[k], v)]
+    backbone = [k for k in planted if not k.startswith("fc.")]
+    expect(len(same) == len(backbone),
+           what=t('poids du backbone avec build_resnet18(3, weights="DEFAULT")',
+                  'backbone weights with build_resnet18(3, weights="DEFAULT")'),
+           expected=t(f"les {len(backbone)} tenseurs pré-entraînés chargés par torchvision",
+                      f"the {len(backbone)} pretrained tensors loaded by torchvision"),
+           got=t(f"{len(same)} identiques", f"{len(same)} identical"),
+           todo="build_resnet18",
+           hint=t("transmettez l'argument weights à torchvision.models.resnet18 au lieu de "
+                  "weights=None écrit en dur : sinon l'étudiant n'obtient jamais les poids "
+                  "ImageNet",
+                  "pass the weights argument on to torchvision.models.resnet18 instead of a "
+                  "hard-coded weights=None: otherwise the ImageNet weights are never loaded"))
 
 
 @pytest.mark.points(1)

@@ -9,6 +9,10 @@ _FREEZE = ("    for param in model.parameters():\n"
            "    return model\n")
 
 MUTANTS = (
+    Mutant("ex10", "weights-ignored", "hard-codes weights=None: pretrained weights never load",
+           "model = models.resnet18(weights=weights)",
+           "model = models.resnet18(weights=None)",
+           "transmettez l'argument weights"),
     Mutant("ex10", "stacked-head", "stacks a Linear(1000, C) after the ImageNet head",
            "model.fc = nn.Linear(model.fc.in_features, num_classes)",
            "model.fc = nn.Sequential(model.fc, nn.Linear(1000, num_classes))",

@@ -74,6 +74,23 @@ def _instructor_only(command: str) -> int:
 
 
 _kit_main = main
+_kit_build_parser = build_parser
+
+
+def build_parser():
+    """The kit's parser, with only the student commands (and no --hidden) in --help."""
+    import argparse as _argparse
+
+    parser = _kit_build_parser()
+    for action in parser._subparsers._group_actions:
+        action._choices_actions = [a for a in action._choices_actions
+                                   if a.dest in STUDENT_COMMANDS]
+        action.metavar = "{" + ",".join(STUDENT_COMMANDS) + "}"
+        for name, subparser in action.choices.items():
+            for option in subparser._actions:
+                if "--hidden" in option.option_strings:
+                    option.help = _argparse.SUPPRESS
+    return parser
 
 
 def main(argv=None) -> int:

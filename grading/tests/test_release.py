@@ -174,6 +174,16 @@ def test_instructor_commands_refuse_in_one_line(unpacked, command):
     assert proc.stderr.count("\n") == 1 and "réservée aux enseignants" in proc.stderr
 
 
+def test_release_help_lists_student_commands_only(unpacked):
+    proc = python(unpacked[0], "-m", "grading", "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert "check" in proc.stdout and "list" in proc.stdout
+    for instructor in ("stubs", "meta", "bench", "grade", "report", "gradebook"):
+        assert instructor not in proc.stdout, (instructor, proc.stdout)
+    proc = python(unpacked[0], "-m", "grading", "check", "--help")
+    assert proc.returncode == 0 and "--hidden" not in proc.stdout, proc.stdout
+
+
 def test_release_list(unpacked):
     proc = python(unpacked[0], "-m", "grading", "list")
     assert proc.returncode == 0, proc.stderr

@@ -4,7 +4,7 @@ PY ?= python3
 EXERCISE_GOALS := $(filter-out check,$(filter ex%,$(MAKECMDGOALS)))
 ex ?=
 
-.PHONY: help install test lint stubs stubs-check check meta bench bench-grade grade list release
+.PHONY: help install test lint stubs stubs-check check meta bench bench-grade grade report list release
 
 help:
 	@echo "make install       install the kit and its dependencies (pip)"
@@ -14,6 +14,7 @@ help:
 	@echo "make meta ex=3     reference / stub / mutant verdicts of one exercise"
 	@echo "make bench         time of 'make check ex3' on the reference vs 'import torch'"
 	@echo "make grade SUBMISSIONS=dir OUT=results [JOBS=2] [FORCE=1]   grade a class (sandboxed)"
+	@echo "make report OUT=results [ROSTER=roster.csv]   class statistics, similarity, Moodle/Gradescope exports"
 	@echo "make bench-grade   seconds per submission of make grade, -j 2 vs -j 1"
 	@echo "make release       build dist/student/ and dist/student.zip (leak-scanned student release)"
 
@@ -46,6 +47,10 @@ OUT ?= results
 JOBS ?= 2
 grade:
 	$(PY) -m grading grade "$(SUBMISSIONS)" --out "$(OUT)" -j $(JOBS) $(if $(FORCE),--force)
+
+ROSTER ?=
+report:
+	$(PY) -m grading report "$(OUT)" $(if $(ROSTER),--roster "$(ROSTER)")
 
 bench-grade:
 	$(PY) -m grading bench-grade

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
@@ -68,6 +69,10 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+INSTRUCTOR_REPORTS = ("grading.report",)
+"""Modules that register their own subcommands (``add_cli``); light to import."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dlkit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -110,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list the exercises")
     p.set_defaults(func=_list)
+
+    for name in INSTRUCTOR_REPORTS:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # the student release ships without the instructor modules
+            continue
+        module.add_cli(sub)
     return parser
 
 

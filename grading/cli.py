@@ -50,8 +50,12 @@ def _grade(args: argparse.Namespace) -> int:
 
     limits = Limits(test_seconds=args.test_timeout, wall_seconds=args.timeout,
                     memory_bytes=int(args.memory_gb * 2**30))
+    from grading.registry import EXERCISES, lookup
+
+    exercises = tuple(lookup(e) for e in args.exercises.split(",")) if args.exercises \
+        else EXERCISES
     grade(Path(args.submissions), Path(args.out), jobs=args.jobs, force=args.force,
-          limits=limits)
+          limits=limits, exercises=tuple(ex for ex in EXERCISES if ex in exercises))
     return 0
 
 
@@ -69,7 +73,7 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-INSTRUCTOR_REPORTS = ("grading.report",)
+INSTRUCTOR_REPORTS = ("grading.report", "grading.gradebook")
 """Modules that register their own subcommands (``add_cli``); light to import."""
 
 
@@ -107,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--test-timeout", type=float, default=60.0,
                    help="seconds per test (default 60)")
     p.add_argument("--memory-gb", type=float, default=3.0, help="memory per sandbox (GiB)")
+    p.add_argument("--exercises", help="grade only these, e.g. ex01,ex03 (default: all)")
     p.set_defaults(func=_grade)
 
     p = sub.add_parser("bench-grade", help="seconds per submission of `grade`, -j 2 vs -j 1")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grading import batch, outputs, sandbox
-from grading.registry import EXERCISES
+from grading.registry import EXERCISES, Exercise
 from grading.results import TestResult
 from grading.seam import KIT_ROOT
 from grading.submissions import Submission, discover
@@ -76,18 +76,24 @@ class Progress:
 
 def grade(submissions: Path, out: Path, jobs: int = 1, force: bool = False,
           limits: sandbox.Limits | None = None, root: Path = KIT_ROOT,
-          log=print) -> GradeSummary:
+          log=print, exercises: tuple[Exercise, ...] = EXERCISES) -> GradeSummary:
+    """Grade every submission of ``submissions`` on ``exercises`` (all by default) into ``out``.
+
+    Grading a subset (``--exercises``, e.g. from an nbgrader grade cell) only loads
+    those suites; such a record is keyed by its subset, so a later full run re-grades."""
     start = time.monotonic()
     limits = limits or sandbox.Limits()
     out.mkdir(parents=True, exist_ok=True)
     warm_up()
-    suites = batch.load_suites(root)
+    suites = batch.load_suites(root, exercises)
     batch.preimport(suites)
     batch.collect_manifests(suites, limits)
     protections = sandbox.detect(limits)
     log(protections.describe())
     subs = discover(submissions)
-    todo = [s for s in subs if force or not up_to_date(out / f"{s.student}.json", s.digest)]
+    scope = "" if exercises == EXERCISES else ":" + ",".join(ex.id for ex in exercises)
+    todo = [s for s in subs
+            if force or not up_to_date(out / f"{s.student}.json", s.digest + scope)]
     skipped = [s.student for s in subs if s not in todo]
     if skipped:
         log(f"{len(skipped)} soumission(s) déjà corrigée(s), ignorée(s) (--force pour refaire)")
@@ -96,19 +102,19 @@ def grade(submissions: Path, out: Path, jobs: int = 1, force: bool = False,
     by_student = {s.student: s for s in todo}
     job_list: list[batch.Job] = []
     for sub in todo:
-        for ex in EXERCISES:
+        for ex in exercises:
             suite = suites[ex.id]
             if f"{ex.module}.py" in sub.files:
                 job_list.append(batch.Job(sub, suite))
             else:
                 pending[sub.student][ex.id] = batch.absent(suite)
-    expected = {s.student: sum(f"{ex.module}.py" in s.files for ex in EXERCISES) for s in todo}
+    expected = {s.student: sum(f"{ex.module}.py" in s.files for ex in exercises) for s in todo}
     progress = Progress(len(todo))
 
     def save(student: str) -> None:
         sub = by_student[student]
-        results = [r for ex in EXERCISES for r in pending[student].get(ex.id, [])]
-        record = outputs.student_record(student, sub.digest, results, scan_flags(sub),
+        results = [r for ex in exercises for r in pending[student].get(ex.id, [])]
+        record = outputs.student_record(student, sub.digest + scope, results, scan_flags(sub),
                                         sub.problems)
         outputs.write_json_atomic(out / f"{student}.json", record)
         progress.step(student)

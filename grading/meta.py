@@ -4,10 +4,10 @@ everything, and every planted bug is caught with a message that names it."""
 from __future__ import annotations
 
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from grading import forkrun
 from grading.mutants import MUTANTS, VARIANTS, Mutant, Variant
 from grading.registry import BY_ID, EXERCISES, lookup
 from grading.results import TestResult
@@ -43,22 +43,43 @@ def run_rewrite(rewrite: Mutant | Variant, root: Path = KIT_ROOT) -> SuiteRun:
         return run_suite([ex], tmp, hidden=True, env=FRENCH)
 
 
-def run_mutant(mutant: Mutant, root: Path = KIT_ROOT) -> MutantVerdict:
-    run = run_rewrite(mutant, root)
+def verdict(mutant: Mutant, run: SuiteRun) -> MutantVerdict:
     failing = [r for r in run.results if r.status not in ("passed", "skipped")]
     caught = [r for r in failing if mutant.expect.lower() in r.message.lower()]
     return MutantVerdict(mutant, caught, failing, run)
 
 
+def run_mutant(mutant: Mutant, root: Path = KIT_ROOT) -> MutantVerdict:
+    """One mutant in a fresh pytest process (what a student's ``make check`` does)."""
+    return verdict(mutant, run_rewrite(mutant, root))
+
+
+def run_rewrites(rewrites: tuple[Mutant | Variant, ...], jobs: int = 2,
+                 root: Path = KIT_ROOT) -> dict[str, SuiteRun]:
+    """Many rewrites at once, forked from one warm process (see :mod:`grading.forkrun`):
+    the way ``dlkit grade`` runs a class, several times faster than a process each."""
+    if not rewrites:
+        return {}
+    jobs_spec = []
+    for rewrite in rewrites:
+        ex = BY_ID[rewrite.exercise]
+        source = (root / "reference" / f"{ex.module}.py").read_text(encoding="utf-8")
+        jobs_spec.append({"id": rewrite.id, "exercise": ex.id, "source": rewrite.apply(source)})
+    results = forkrun.run(jobs_spec, parallel=jobs, root=root)
+    return {r.id: SuiteRun(results=results.get(r.id, []), returncode=0,
+                           output="(forked run: see the crash reasons in the results)")
+            for r in rewrites}
+
+
 def run_mutants(mutants: tuple[Mutant, ...] = MUTANTS, jobs: int = 2) -> list[MutantVerdict]:
-    with ThreadPoolExecutor(jobs) as pool:
-        return list(pool.map(run_mutant, mutants))
+    runs = run_rewrites(mutants, jobs)
+    return [verdict(m, runs[m.id]) for m in mutants]
 
 
 def run_variants(variants: tuple[Variant, ...] = VARIANTS,
                  jobs: int = 2) -> list[tuple[Variant, SuiteRun]]:
-    with ThreadPoolExecutor(jobs) as pool:
-        return list(zip(variants, pool.map(run_rewrite, variants)))
+    runs = run_rewrites(variants, jobs)
+    return [(v, runs[v.id]) for v in variants]
 
 
 def report(exercise_ids: list[str]) -> int:

@@ -33,17 +33,19 @@ RELEASE_NAME = "student"
 
 RUNTIME_MODULES: tuple[str, ...] = (
     "__init__", "__main__", "cli", "check", "runner", "plugin", "results", "seam",
-    "expect", "i18n", "registry", "data", "strategies",
+    "expect", "i18n", "registry", "data", "textdata", "strategies",
 )
 """``grading`` modules shipped to students. :func:`required_modules` follows the
 imports of the check, the plugin and the public tests and the build fails if one
 is missing here; a kit test runs the release's check end to end."""
 
 INSTRUCTOR_ONLY: tuple[str, ...] = ("stubgen", "meta", "bench", "mutants", "hidden", "tests",
-                                    "release")
+                                    "release", "forkrun", "grade", "batch", "sandbox",
+                                    "gradebook", "nbcourse", "nbcell", "report", "stats",
+                                    "similarity", "exports", "outputs", "flags", "submissions")
 """``grading`` modules and packages that must never ship."""
 
-DATA_FILES: tuple[str, ...] = ("mnist_5k.npz", "README.md")
+DATA_FILES: tuple[str, ...] = ("mnist_5k.npz", "sentiment_en.tsv", "README.md")
 FORBIDDEN_PATH_PARTS: tuple[str, ...] = ("reference", "hidden", "mutants")
 MARKERS: tuple[str, ...] = ("BEGIN SOLUTION", "END SOLUTION")
 MIN_LINE = 25

@@ -9,14 +9,16 @@ the submissions folder that was graded (recorded in ``OUT/.run.json``, or
 - ``moodle.csv``, ``moodle_unmatched.txt`` and ``gradescope/<student>/results.json``
   (``grading.exports``); the plain ``grades.csv`` is already in OUT.
 
-Exit status: 0; 1 when OUT holds no graded record (nothing written) or the
-submissions folder cannot be found (everything but the similarity pages
-written); 2 for an unusable roster or Moodle key (nothing written).
+``OUT/report/`` is rewritten as a whole on each run. Exit status: 0; 1 when OUT
+holds no graded record (nothing written) or the submissions folder cannot be
+found (everything but the similarity pages written); 2 for an unusable roster or
+Moodle key (nothing written).
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,6 +47,8 @@ def report(out: Path, submissions: Path | None = None, roster: Path | None = Non
         return 2
 
     folder = out / "report"
+    # Rewritten as a whole: no page or results.json of a student since removed survives.
+    shutil.rmtree(folder, ignore_errors=True)
     written = stats.write(stats.compute(records), folder)
     written += exports.write_moodle(folder, moodle)
     gradescope = exports.write_gradescope(folder, records)

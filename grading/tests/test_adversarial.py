@@ -225,11 +225,14 @@ def test_outputs_stay_small(graded):
 
 def test_second_run_grades_nothing_and_force_is_identical(graded):
     out = graded["base"] / "out-honest"
-    before = {p.name: json.loads(p.read_text()) for p in out.glob("*.json")}
+    records = lambda: {p.name: json.loads(p.read_text()) for p in out.glob("*.json")  # noqa: E731
+                       if not p.name.startswith(".")}  # .run.json: the run's own info
+    before = records()
     again = grade(graded["base"] / "honest", out)
     assert "0 corrigée(s)" in again.stdout, again.stdout
     forced = grade(graded["base"] / "honest", out, "--force")
     assert forced.returncode == 0
-    after = {p.name: json.loads(p.read_text()) for p in out.glob("*.json")}
+    after = records()
+    assert before and before.keys() == after.keys()
     strip = lambda rec: [(t["nodeid"], t["status"], t["points"]) for t in rec["tests"]]  # noqa: E731
     assert {k: strip(v) for k, v in before.items()} == {k: strip(v) for k, v in after.items()}

@@ -13,7 +13,7 @@ help:
 	@echo "make stubs         regenerate exercises/ from reference/"
 	@echo "make meta ex=3     reference / stub / mutant verdicts of one exercise"
 	@echo "make bench         time of 'make check ex3' on the reference vs 'import torch'"
-	@echo "make grade SUBMISSIONS=dir OUT=results [JOBS=2] [FORCE=1]   grade a class (sandboxed)"
+	@echo "make grade SUBMISSIONS=dir OUT=results [JOBS=2] [FORCE=1] [ONLY=ex01,ex03]   grade a class (sandboxed)"
 	@echo "make report OUT=results [ROSTER=roster.csv]   class statistics, similarity, Moodle/Gradescope exports"
 	@echo "make bench-grade   seconds per submission of make grade, -j 2 vs -j 1"
 	@echo "make release       build dist/student/ and dist/student.zip (leak-scanned student release)"
@@ -46,7 +46,8 @@ SUBMISSIONS ?= submissions
 OUT ?= results
 JOBS ?= 2
 grade:
-	$(PY) -m grading grade "$(SUBMISSIONS)" --out "$(OUT)" -j $(JOBS) $(if $(FORCE),--force)
+	$(PY) -m grading grade "$(SUBMISSIONS)" --out "$(OUT)" -j $(JOBS) $(if $(FORCE),--force) \
+		$(if $(ONLY),--exercises $(ONLY))
 
 ROSTER ?=
 report:

@@ -10,7 +10,12 @@ from typing import Any
 
 from grading.expect import LearnerFailure
 from grading.i18n import t
-from grading.seam import ModuleUnavailable, TestTimeout, student_error
+from grading.seam import (
+    ModuleUnavailable,
+    TestTimeout,
+    raised_in_student_code,
+    student_error,
+)
 
 STATUSES = ("passed", "failed", "todo", "absent", "import", "timeout", "error", "skipped", "crash")
 """passed; failed (a check said no); todo (NotImplementedError: not written yet);
@@ -98,4 +103,12 @@ def classify_failure(excinfo: Any, impl_folder: Path | None = None) -> tuple[str
     if isinstance(exc, AssertionError):
         first = text.strip().splitlines()[0] if text.strip() else ""
         return "failed", t("vérification échouée", "check failed") + (f" : {first}" * bool(first))
+    if not raised_in_student_code(exc, impl_folder):
+        return "error", t(
+            "erreur en utilisant ce que renvoie ton code : ",
+            "error while using what your code returned: ") + student_error(exc, impl_folder) \
+            + t("\n  indice  : vérifie le type et la forme de ce que renvoie ta fonction "
+                "(un return oublié donne None)",
+                "\n  hint    : check the type and shape of what your function returns "
+                "(a missing return gives None)")
     return "error", t("ton code a levé ", "your code raised ") + student_error(exc, impl_folder)

@@ -119,6 +119,13 @@ def student_error(exc: BaseException, path: Path | None = None) -> str:
     return text
 
 
+def raised_in_student_code(exc: BaseException, path: Path | None = None) -> bool:
+    """Did the traceback pass through the code under test at all? If not, the test raised
+    while using what that code returned (``None``, a wrong shape handed to a library...)."""
+    return any(_is_student_file(f.filename, path)
+               for f in traceback.extract_tb(exc.__traceback__))
+
+
 def _is_student_file(filename: str, path: Path | None) -> bool:
     """Frames of the code under test: the module file itself, or anything in its folder."""
     p = Path(filename)

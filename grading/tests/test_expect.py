@@ -57,3 +57,30 @@ def test_raises_reports_missing_exception():
 def test_failures_stay_hashable():
     failure = E.LearnerFailure(what="w", expected="e", got="g")
     assert {failure}
+
+
+def _failure(raise_it):
+    try:
+        raise_it()
+    except Exception as exc:  # noqa: BLE001 - handed to the classifier like pytest's excinfo
+        return type("ExcInfo", (), {"value": exc})()
+    raise AssertionError("nothing raised")
+
+
+def test_errors_in_the_students_code_and_in_the_tests_are_told_apart(monkeypatch, tmp_path):
+    from grading.results import classify_failure
+
+    monkeypatch.setenv("KIT_LANG", "fr")
+    module = tmp_path / "ex01_tensors.py"
+    namespace: dict = {}
+    exec(compile("def to_float_image(img):\n    return img.nope\n", str(module), "exec"),
+         namespace)
+    status, text = classify_failure(_failure(lambda: namespace["to_float_image"](1)), tmp_path)
+    assert status == "error" and text.startswith("ton code a levé AttributeError")
+    assert "ex01_tensors.py, ligne 2, dans to_float_image" in text
+
+    # The student's function returned None and the test used it: not "your code raised".
+    status, text = classify_failure(_failure(lambda: None.shape), tmp_path)
+    assert status == "error" and "a levé" not in text
+    assert text.startswith("erreur en utilisant ce que renvoie ton code : AttributeError")
+    assert "un return oublié donne None" in text

@@ -26,13 +26,15 @@ from pathlib import Path
 
 from grading import sandbox
 from grading.registry import EXERCISES, Exercise
-from grading.results import STATUSES, TestResult
+from grading.results import INTERNAL_LABEL, STATUSES, TestResult
 from grading.seam import KIT_ROOT
 from grading.submissions import Submission
 
 MAX_REPORT_BYTES = 4 << 20
 """A child that sends more than this through its result pipe is cut off."""
 MAX_MESSAGE_CHARS = 1500
+EXIT_SANDBOX_ERROR, EXIT_KIT_ERROR = 71, 72
+"""Exit codes of a child whose set-up (before any student code) or pytest itself failed."""
 PYTEST_INI = """[pytest]
 addopts = -p grading.plugin --strict-markers
 timeout = 0
@@ -51,6 +53,10 @@ class Suite:
     manifest: list[TestResult] = field(default_factory=list)
     """Every test the suite holds (collected once): a test with no report is a crash."""
 
+    def files_by_nodeid(self) -> set[str]:
+        """Node ids pytest gives the suite's files themselves (collection errors)."""
+        return set(self.files)
+
 
 def load_suites(root: Path = KIT_ROOT, exercises: tuple[Exercise, ...] = EXERCISES
                 ) -> dict[str, Suite]:
@@ -67,8 +73,14 @@ def load_suites(root: Path = KIT_ROOT, exercises: tuple[Exercise, ...] = EXERCIS
 def preimport(suites: dict[str, Suite]) -> None:
     """Import, in the parent, every module the tests import at top level: once the kit
     is hidden from the sandbox, only what is already in memory can be imported."""
+    # hypothesis.extra._patching: what hypothesis's pytest plugin imports (libcst, ~2 s)
+    # after any failing property test; paid once here, not in each child.
     names = {"grading.plugin", "grading.data", "grading.expect", "grading.strategies",
              "pytest_timeout", "hypothesis"}
+    try:
+        import_module("hypothesis.extra._patching")
+    except ImportError:  # libcst absent: hypothesis skips its patches too
+        pass
     for suite in suites.values():
         for source in suite.files.values():
             for node in ast.walk(ast.parse(source)):
@@ -147,6 +159,8 @@ class Job:
     buffer: bytearray = field(default_factory=bytearray)
     received: int = 0
     killed_for: str = ""
+    internal: str = ""
+    """Why the grader (not the student's code) failed on this run, if it did."""
     status: int = 0
 
 
@@ -154,10 +168,10 @@ class Sandboxes:
     """Starts and watches sandboxed runs; one slot per parallel job."""
 
     def __init__(self, limits: sandbox.Limits, protections: sandbox.Protections, jobs: int,
-                 hide: list[Path]) -> None:
+                 layout: sandbox.Layout | None) -> None:
         self.limits = limits
         self.protections = protections
-        self.hide = hide
+        self.layout = layout
         self.cgroups = [sandbox.SlotCgroups(k, limits, protections) for k in range(jobs)]
 
     def start(self, job: Job, slot: int) -> None:
@@ -174,7 +188,7 @@ class Sandboxes:
                 try:
                     os.write(w, (json.dumps({"sandbox_error": repr(exc)[:500]}) + "\n").encode())
                 finally:
-                    os._exit(71)
+                    os._exit(EXIT_SANDBOX_ERROR)
             os._exit(70)
         os.close(w)
         os.set_blocking(r, False)
@@ -184,9 +198,13 @@ class Sandboxes:
         """Trusted set-up, then pytest on the student's code (forked child)."""
         os.setsid()
         self.cgroups[slot].join(os.getpid())
+        # Kit developers: pytest's own output of every run, appended to a file of theirs
+        # (opened before the sandbox hides it). Never shown to students.
+        log = os.environ.get("DLKIT_SANDBOX_LOG")
+        log_fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600) if log else -1
         hidden = self.protections.hide_paths
         work = Path("/tmp/dlkit-work") if hidden else Path(tempfile.mkdtemp(prefix="dlkit-"))
-        sandbox.enter_namespaces(self.protections, self.hide, work, self.limits)
+        sandbox.enter_namespaces(self.protections, self.layout, work, self.limits)
         files = {f"submission/{name}": data for name, data in job.submission.files.items()}
         write_layout(work, files | job.suite.files)
         if self.protections.uid_drop:
@@ -213,10 +231,16 @@ class Sandboxes:
                            "PYTHONHASHSEED": "0"})
         sys.dont_write_bytecode = True
         _quiet()
+        if log_fd >= 0:
+            os.dup2(log_fd, 1)
+            os.dup2(log_fd, 2)
+            os.close(log_fd)
         import pytest
 
-        pytest.main(pytest_args(work, job.suite, f"fd:{w}", self.limits))
-        os._exit(0)
+        code = pytest.main(pytest_args(work, job.suite, f"fd:{w}", self.limits))
+        # pytest's own internal or usage error: the kit's fault, never the student's.
+        os._exit(EXIT_KIT_ERROR if code in (pytest.ExitCode.INTERNAL_ERROR,
+                                            pytest.ExitCode.USAGE_ERROR) else 0)
 
     def read(self, job: Job) -> bool:
         """Drain the job's pipe; False at end of file."""
@@ -263,6 +287,10 @@ def crash_reason(job: Job, memory: bool, limits: sandbox.Limits) -> str:
         return job.killed_for
     code = os.WEXITSTATUS(job.status) if os.WIFEXITED(job.status) else \
         128 + os.WTERMSIG(job.status)
+    if code == EXIT_KIT_ERROR and not job.internal:
+        job.internal = "pytest s'est arrêté sur une erreur interne (kit ou installation)"
+    if code == EXIT_SANDBOX_ERROR and not job.internal:
+        job.internal = "erreur interne du bac à sable avant le code de l'étudiant"
     if memory and code in (0, 128 + signal.SIGKILL):
         return f"mémoire épuisée (limite {limits.memory_bytes / 2**30:g} Gio)"
     if code > 128:
@@ -287,7 +315,12 @@ def parse_reports(job: Job, redact: list[str]) -> dict[str, TestResult]:
         except json.JSONDecodeError:
             continue
         if isinstance(d, dict) and "sandbox_error" in d and not got:
-            job.killed_for = f"erreur interne du bac à sable : {d['sandbox_error']}"
+            job.internal = f"erreur interne du bac à sable : {d['sandbox_error']}"
+        if isinstance(d, dict) and d.get("nodeid") in job.suite.files_by_nodeid() \
+                and not job.internal:
+            # A test file of the kit that does not even import: the kit's fault.
+            job.internal = ("un fichier de tests du kit n'a pas pu être chargé : "
+                            f"{str(d.get('message', ''))[:300]}")
         if not isinstance(d, dict) or d.get("nodeid") not in expected:
             continue
         if d["nodeid"] in got:  # one report per test: a second one is forged
@@ -326,14 +359,18 @@ def secret_lines(suites: dict[str, Suite]) -> list[str]:
 
 
 def finalize(job: Job, reports: dict[str, TestResult], reason: str) -> list[TestResult]:
+    """One result per test of the manifest; a test with no report crashed, or, when the
+    grader itself failed, ends in ``internal`` (never a zero charged to the student)."""
+    status, message = ("internal", f"{INTERNAL_LABEL} : {job.internal}") if job.internal \
+        else ("crash", reason)
     out = []
     for ref in job.suite.manifest:
         if ref.nodeid in reports:
             out.append(reports[ref.nodeid])
         else:
             out.append(TestResult(nodeid=ref.nodeid, exercise=ref.exercise, name=ref.name,
-                                  points=0.0, max_points=ref.max_points, status="crash",
-                                  message=reason, hidden=ref.hidden))
+                                  points=0.0, max_points=ref.max_points, status=status,
+                                  message=message, hidden=ref.hidden))
     return out
 
 

@@ -121,8 +121,12 @@ def moodle_export(records: list[dict[str, Any]], roster: dict[str, dict[str, str
         if not ident:
             unmatched.append(student)
             continue
-        points = [float(rec["exercises"].get(ex_id, {}).get("points", 0.0)) for ex_id in ids]
-        rows.append([ident, *(_num(p) for p in points), _num(sum(points))])
+        infos = [rec["exercises"].get(ex_id, {}) for ex_id in ids]
+        points = [float(i.get("points", 0.0)) for i in infos]
+        # A grader fault is no grade: empty cells (Moodle leaves the grade alone), never 0.
+        faulty = [i.get("status") == "internal" for i in infos]
+        rows.append([ident, *("" if bad else _num(p) for p, bad in zip(points, faulty)),
+                     "" if any(faulty) else _num(sum(points))])
     graded = {rec["student"] for rec in records}
     not_graded = sorted(set(roster or {}) - graded)
     return MoodleExport([MOODLE_KEYS[key], *ids, "total"], rows, unmatched, not_graded)

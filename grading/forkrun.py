@@ -56,7 +56,7 @@ def serve(jobs: list[dict[str, str]], parallel: int, root: Path) -> None:
     suites = batch.load_suites(root, exercises)
     batch.preimport(suites)
     batch.collect_manifests(suites, limits)
-    boxes = batch.Sandboxes(limits, sandbox.Protections(), parallel, hide=[])
+    boxes = batch.Sandboxes(limits, sandbox.Protections(), parallel, None)
     todo = []
     for job in jobs:
         ex = BY_ID[job["exercise"]]

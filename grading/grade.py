@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grading import batch, outputs, sandbox
-from grading.registry import EXERCISES, Exercise
+from grading.registry import BY_ID, EXERCISES, Exercise
 from grading.results import TestResult
 from grading.seam import KIT_ROOT
 from grading.submissions import Submission, discover
@@ -21,6 +21,8 @@ class GradeSummary:
     skipped: list[str]
     seconds: float
     protections: sandbox.Protections
+    internal: list[str] = field(default_factory=list)
+    """Students whose record holds a grader fault (not graded; re-graded next run)."""
 
 
 def warm_up() -> None:
@@ -36,8 +38,10 @@ def warm_up() -> None:
 
 
 def up_to_date(path: Path, digest: str) -> bool:
+    """Graded already with these files, and not left unfinished by a grader fault."""
     try:
-        return json.loads(path.read_text(encoding="utf-8")).get("digest") == digest
+        record = json.loads(path.read_text(encoding="utf-8"))
+        return record.get("digest") == digest and not outputs.has_internal_error(record)
     except (OSError, json.JSONDecodeError, AttributeError):
         return False
 
@@ -74,67 +78,149 @@ class Progress:
         print(line[:110].ljust(110 if end == "\r" else 0), end=end, file=self.stream, flush=True)
 
 
+QUICKEST = ("ex01", "ex06", "ex09", "ex12", "ex05", "ex03", "ex07", "ex04", "ex08", "ex02",
+            "ex11", "ex10")
+"""Exercises by the time of their suites on the reference (closing notes): the self-check
+runs the first one of the batch."""
+
+
+class GraderRefused(RuntimeError):
+    """The grader will not grade anyone (no sandbox, a bad layout, a failed self-check):
+    exit status 2, no student result written."""
+
+
+def self_check(boxes: batch.Sandboxes, suites: dict[str, batch.Suite],
+               exercises: tuple[Exercise, ...], root: Path, redact: list[str],
+               log=print) -> float:
+    """Grade a reference copy and a stub copy of the batch's quickest exercise through
+    the very sandboxes, limits and configuration the class will get. The reference must
+    pass every test and the stub none, or :class:`GraderRefused`. Returns its seconds."""
+    start = time.monotonic()
+    ids = [ex.id for ex in exercises]
+    candidates = [BY_ID[i] for i in QUICKEST if i in ids] + \
+        [ex for ex in exercises if ex.id not in QUICKEST]
+    ex = next((e for e in candidates if (root / "reference" / f"{e.module}.py").exists()
+               and (root / "exercises" / f"{e.module}.py").exists()), None)
+    if ex is None:
+        raise GraderRefused("auto-vérification impossible : reference/ ou exercises/ manque "
+                            "dans le kit (--no-self-check pour passer outre)")
+    copies = {kind: Submission(f"auto-verification-{kind}", root / folder,
+                               {f"{ex.module}.py": (root / folder / f"{ex.module}.py")
+                                .read_bytes()}, [])
+              for kind, folder in (("reference", "reference"), ("stub", "exercises"))}
+    got: dict[str, list[TestResult]] = {}
+    jobs = [batch.Job(sub, suites[ex.id]) for sub in copies.values()]
+    batch.run_jobs(jobs, boxes, min(2, len(boxes.cgroups)), redact,
+                   lambda job, results: got.__setitem__(job.submission.student, results))
+    seconds = time.monotonic() - start
+    ref, stub = got.get(copies["reference"].student, []), got.get(copies["stub"].student, [])
+    bad_ref = [r for r in ref if r.status not in ("passed", "skipped")]
+    bad_stub = [r for r in stub if r.status == "passed"]
+    if bad_ref or bad_stub or not ref or not stub:
+        first = next((r for r in bad_ref if r.status == "internal"), None) or \
+            (bad_ref[0] if bad_ref else None)
+        lines = [f"auto-vérification échouée ({ex.id}, {seconds:.1f} s) : le correcteur ne "
+                 "donne pas les bons verdicts dans ce bac à sable, personne n'est corrigé."]
+        if bad_ref:
+            lines.append(f"- la copie de la référence échoue à {len(bad_ref)}/{len(ref)} "
+                         f"test(s) ; premier : {first.name} [{first.status}] "
+                         f"{first.message.splitlines()[0] if first.message else ''}")
+        if bad_stub:
+            lines.append(f"- le squelette réussit {len(bad_stub)} test(s) : "
+                         + ", ".join(r.name for r in bad_stub[:3]))
+        lines.append("Vérifiez l'installation (`make install` dans l'environnement utilisé), "
+                     "puis `dlkit check --impl=reference --hidden`. Tableau « où le "
+                     "correcteur fonctionne » du README ; --no-self-check pour passer outre.")
+        raise GraderRefused("\n".join(lines))
+    log(f"auto-vérification ({ex.id}) : référence {len(ref)}/{len(ref)} réussis, squelette "
+        f"0/{len(stub)} : OK en {seconds:.1f} s")
+    return seconds
+
+
 def grade(submissions: Path, out: Path, jobs: int = 1, force: bool = False,
           limits: sandbox.Limits | None = None, root: Path = KIT_ROOT,
-          log=print, exercises: tuple[Exercise, ...] = EXERCISES) -> GradeSummary:
+          log=print, exercises: tuple[Exercise, ...] = EXERCISES, *,
+          check: bool = True, unsafe: bool = False) -> GradeSummary:
     """Grade every submission of ``submissions`` on ``exercises`` (all by default) into ``out``.
 
     Grading a subset (``--exercises``, e.g. from an nbgrader grade cell) only loads
-    those suites; such a record is keyed by its subset, so a later full run re-grades."""
+    those suites; such a record is keyed by its subset, so a later full run re-grades.
+    Raises :class:`GraderRefused` before writing anything when no sandbox can be had
+    (unless ``unsafe``), when the runtime's layout cannot be sandboxed, or when the
+    self-check (``check``) fails."""
     start = time.monotonic()
     limits = limits or sandbox.Limits()
-    out.mkdir(parents=True, exist_ok=True)
+    for stale in sandbox.remove_stale_cgroups():
+        log(f"cgroup d'une correction interrompue supprimé : {stale}")
+    protections = sandbox.detect(limits, unsafe=unsafe)
+    if not protections.sandboxed and not unsafe:
+        raise GraderRefused(sandbox.unsafe_refusal(protections))
+    out.mkdir(parents=True, exist_ok=True)  # before the layout: it must exist to be hidden
+    layout = None
+    if protections.hide_paths:
+        try:
+            layout = sandbox.plan_layout(root, submissions, out, protections.uid_drop)
+        except sandbox.LayoutError as exc:
+            raise GraderRefused(f"Correction refusée : {exc}") from None
     warm_up()
     suites = batch.load_suites(root, exercises)
     batch.preimport(suites)
     batch.collect_manifests(suites, limits)
-    protections = sandbox.detect(limits)
     log(protections.describe())
-    subs = discover(submissions)
-    scope = "" if exercises == EXERCISES else ":" + ",".join(ex.id for ex in exercises)
-    todo = [s for s in subs
-            if force or not up_to_date(out / f"{s.student}.json", s.digest + scope)]
-    skipped = [s.student for s in subs if s not in todo]
-    if skipped:
-        log(f"{len(skipped)} soumission(s) déjà corrigée(s), ignorée(s) (--force pour refaire)")
-
-    pending: dict[str, dict[str, list[TestResult]]] = {s.student: {} for s in todo}
-    by_student = {s.student: s for s in todo}
-    job_list: list[batch.Job] = []
-    for sub in todo:
-        for ex in exercises:
-            suite = suites[ex.id]
-            if f"{ex.module}.py" in sub.files:
-                job_list.append(batch.Job(sub, suite))
-            else:
-                pending[sub.student][ex.id] = batch.absent(suite)
-    expected = {s.student: sum(f"{ex.module}.py" in s.files for ex in exercises) for s in todo}
-    progress = Progress(len(todo))
-
-    def save(student: str) -> None:
-        sub = by_student[student]
-        results = [r for ex in exercises for r in pending[student].get(ex.id, [])]
-        record = outputs.student_record(student, sub.digest + scope, results, scan_flags(sub),
-                                        sub.problems)
-        outputs.write_json_atomic(out / f"{student}.json", record)
-        progress.step(student)
-
-    for student, n in expected.items():
-        if n == 0:
-            save(student)
-
-    def on_done(job: batch.Job, results: list[TestResult]) -> None:
-        student = job.submission.student
-        pending[student][job.suite.exercise.id] = results
-        graded = sum(1 for ex_id in pending[student]
-                     if f"{suites[ex_id].exercise.module}.py" in job.submission.files)
-        if graded == expected[student]:
-            save(student)
-
-    hide = [root, submissions.resolve(), out.resolve()]
-    boxes = batch.Sandboxes(limits, protections, max(1, jobs), hide)
+    warning = "" if protections.sandboxed else \
+        "ATTENTION : corrigé SANS bac à sable (--unsafe-no-sandbox)"
+    boxes = batch.Sandboxes(limits, protections, max(1, jobs), layout)
+    redact = batch.secret_lines(suites)
     try:
-        batch.run_jobs(job_list, boxes, max(1, jobs), batch.secret_lines(suites), on_done)
+        if check:
+            self_check(boxes, suites, exercises, root, redact, log)
+        subs = discover(submissions)
+        scope = "" if exercises == EXERCISES else ":" + ",".join(ex.id for ex in exercises)
+        todo = [s for s in subs
+                if force or not up_to_date(out / f"{s.student}.json", s.digest + scope)]
+        skipped = [s.student for s in subs if s not in todo]
+        if skipped:
+            log(f"{len(skipped)} soumission(s) déjà corrigée(s), ignorée(s) "
+                "(--force pour refaire)")
+
+        pending: dict[str, dict[str, list[TestResult]]] = {s.student: {} for s in todo}
+        by_student = {s.student: s for s in todo}
+        job_list: list[batch.Job] = []
+        for sub in todo:
+            for ex in exercises:
+                suite = suites[ex.id]
+                if f"{ex.module}.py" in sub.files:
+                    job_list.append(batch.Job(sub, suite))
+                else:
+                    pending[sub.student][ex.id] = batch.absent(suite)
+        expected = {s.student: sum(f"{ex.module}.py" in s.files for ex in exercises)
+                    for s in todo}
+        progress = Progress(len(todo))
+        internal: list[str] = []
+
+        def save(student: str) -> None:
+            sub = by_student[student]
+            results = [r for ex in exercises for r in pending[student].get(ex.id, [])]
+            record = outputs.student_record(student, sub.digest + scope, results,
+                                            scan_flags(sub), sub.problems, warning)
+            if outputs.has_internal_error(record):
+                internal.append(student)
+            outputs.write_json_atomic(out / f"{student}.json", record)
+            progress.step(student)
+
+        for student, n in expected.items():
+            if n == 0:
+                save(student)
+
+        def on_done(job: batch.Job, results: list[TestResult]) -> None:
+            student = job.submission.student
+            pending[student][job.suite.exercise.id] = results
+            graded = sum(1 for ex_id in pending[student]
+                         if f"{suites[ex_id].exercise.module}.py" in job.submission.files)
+            if graded == expected[student]:
+                save(student)
+
+        batch.run_jobs(job_list, boxes, max(1, jobs), redact, on_done)
     finally:
         boxes.close()
     records = outputs.load_records(out)
@@ -145,4 +231,11 @@ def grade(submissions: Path, out: Path, jobs: int = 1, force: bool = False,
     outputs.write_run_info(out, submissions, seconds)
     log(f"{len(todo)} corrigée(s), {len(skipped)} ignorée(s) en {seconds:.1f} s ; "
         f"résultats dans {out}")
-    return GradeSummary([s.student for s in todo], skipped, seconds, protections)
+    if internal:
+        log(f"{len(internal)} soumission(s) en erreur interne du correcteur (pas notées, "
+            f"cellules vides dans grades.csv ; relancez après correction du problème, "
+            f"elles seules seront refaites) : {', '.join(sorted(internal)[:10])}")
+    if warning:
+        log(warning)
+    return GradeSummary([s.student for s in todo], skipped, seconds, protections,
+                        sorted(internal))

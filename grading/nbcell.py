@@ -118,6 +118,12 @@ def summary(ex: Exercise, record: dict[str, Any]) -> tuple[float, str]:
         lines.append(t(f"module {ex.module}.py absent : 0 point.",
                        f"module {ex.module}.py missing: 0 points."))
         return points, "\n".join(lines)
+    if info["status"] == "internal":
+        lines.append(t("erreur interne du correcteur (pas ton code) : cet exercice doit être "
+                       "recorrigé par l'enseignant.",
+                       "grader internal error (not your code): the instructor must grade "
+                       "this exercise again."))
+        return 0.0, "\n".join(lines)
     failed = [r for r in record["tests"] if r["exercise"] == ex.id and r["status"] != "passed"]
     if not failed:
         lines.append(t("Tous les tests passent.", "Every test passes."))

@@ -11,15 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from grading.registry import EXERCISES
-from grading.results import TestResult
+from grading.results import INTERNAL_LABEL, TestResult
 
+INTERNAL_FEEDBACK = ("La correction de cet exercice a échoué du côté du correcteur (erreur "
+                     "interne), pas à cause de ton code : il sera corrigé de nouveau.")
 STATUS_FR = {"passed": "réussi", "failed": "échoué", "todo": "pas encore implémenté",
-             "absent": "module absent", "import": "ne s'importe pas", "timeout": "délai dépassé",
+             "internal": INTERNAL_LABEL, "absent": "module absent",
+             "import": "ne s'importe pas", "timeout": "délai dépassé",
              "error": "erreur", "skipped": "ignoré", "crash": "arrêt du processus"}
 
 
 def student_record(student: str, digest: str, results: list[TestResult], flags: list[dict],
-                   problems: list[str]) -> dict[str, Any]:
+                   problems: list[str], warning: str = "") -> dict[str, Any]:
     exercises = {}
     for ex in EXERCISES:
         mine = [r for r in results if r.exercise == ex.id]
@@ -28,13 +31,23 @@ def student_record(student: str, digest: str, results: list[TestResult], flags: 
         statuses = {r.status for r in mine}
         exercises[ex.id] = {
             "points": sum(r.points for r in mine), "max_points": sum(r.max_points for r in mine),
-            "status": "absent" if statuses == {"absent"} else "graded",
+            "status": "internal" if "internal" in statuses else
+            "absent" if statuses == {"absent"} else "graded",
         }
-    return {"student": student, "digest": digest,
-            "total": sum(e["points"] for e in exercises.values()),
-            "max_total": sum(e["max_points"] for e in exercises.values()),
-            "exercises": exercises, "tests": [r.to_json() for r in results],
-            "flags": flags, "problems": problems}
+    record = {"student": student, "digest": digest,
+              "total": sum(e["points"] for e in exercises.values()),
+              "max_total": sum(e["max_points"] for e in exercises.values()),
+              "exercises": exercises, "tests": [r.to_json() for r in results],
+              "flags": flags, "problems": problems,
+              "internal_error": any(e["status"] == "internal" for e in exercises.values())}
+    if warning:
+        record["warning"] = warning
+    return record
+
+
+def has_internal_error(record: dict[str, Any]) -> bool:
+    """A grader fault in this record: it is not a grade yet, and is graded again."""
+    return bool(record.get("internal_error"))
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -84,8 +97,11 @@ def write_csv(out: Path, records: list[dict[str, Any]]) -> Path:
         for rec in records:
             row = [rec["student"]]
             for ex_id in ids:
-                row.append(_num(rec["exercises"].get(ex_id, {}).get("points", 0.0)))
-            row.append(_num(rec["total"]))
+                info = rec["exercises"].get(ex_id, {})
+                # A grader fault is no grade: an empty cell (and no total), never a 0.
+                row.append("" if info.get("status") == "internal" else
+                           _num(info.get("points", 0.0)))
+            row.append("" if has_internal_error(rec) else _num(rec["total"]))
             writer.writerow(row)
     return path
 
@@ -95,8 +111,11 @@ def _num(x: float) -> str:
 
 
 def feedback_markdown(rec: dict[str, Any]) -> str:
-    lines = [f"# Retour de correction — {rec['student']}", "",
-             f"**Total : {_num(rec['total'])} / {_num(rec['max_total'])}**", ""]
+    total = "en attente (erreur interne du correcteur)" if has_internal_error(rec) else \
+        f"{_num(rec['total'])} / {_num(rec['max_total'])}"
+    lines = [f"# Retour de correction — {rec['student']}", "", f"**Total : {total}**", ""]
+    if rec.get("warning"):
+        lines += [f"> {rec['warning']}", ""]
     tests = [TestResult.from_json(t) for t in rec["tests"]]
     for ex in EXERCISES:
         mine = [t for t in tests if t.exercise == ex.id]
@@ -107,6 +126,9 @@ def feedback_markdown(rec: dict[str, Any]) -> str:
                   f"{_num(info['max_points'])}", ""]
         if info["status"] == "absent":
             lines += [f"Module `{ex.module}.py` absent : 0 point.", ""]
+            continue
+        if info["status"] == "internal":
+            lines += [INTERNAL_FEEDBACK, ""]
             continue
         for t in mine:
             mark = "✓" if t.status == "passed" else "✗"
@@ -128,6 +150,9 @@ def feedback_html(rec: dict[str, Any]) -> str:
         info = rec["exercises"][ex.id]
         body.append(f"<h2>{html.escape(ex.id)} — {html.escape(ex.title_fr)} : "
                     f"{_num(info['points'])} / {_num(info['max_points'])}</h2><ul>")
+        if info["status"] == "internal":
+            body.append(f"<li>{html.escape(INTERNAL_FEEDBACK)}</li></ul>")
+            continue
         for t in mine:
             cls = "ok" if t.status == "passed" else "ko"
             kind = " <em>(test caché)</em>" if t.hidden else ""
@@ -138,12 +163,16 @@ def feedback_html(rec: dict[str, Any]) -> str:
             body.append("</li>")
         body.append("</ul>")
     title = f"Retour de correction — {html.escape(rec['student'])}"
+    total = "en attente (erreur interne du correcteur)" if has_internal_error(rec) else \
+        f"{_num(rec['total'])} / {_num(rec['max_total'])}"
+    warning = f"<p><strong>{html.escape(rec['warning'])}</strong></p>" \
+        if rec.get("warning") else ""
     return (f'<!doctype html><html lang="fr"><meta charset="utf-8"><title>{title}</title>'
             "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
             ".ok{color:#176b2c}.ko{color:#9b1c1c}pre{background:#f4f4f4;padding:.5em;"
             "color:#222}</style>"
-            f"<h1>{title}</h1><p><strong>Total : {_num(rec['total'])} / "
-            f"{_num(rec['max_total'])}</strong></p>{''.join(body)}</html>\n")
+            f"<h1>{title}</h1><p><strong>Total : {html.escape(total)}</strong></p>"
+            f"{warning}{''.join(body)}</html>\n")
 
 
 def write_flags(out: Path, records: list[dict[str, Any]]) -> Path:

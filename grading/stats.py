@@ -115,11 +115,13 @@ def compute(records: list[dict[str, Any]]) -> ClassStats:
         infos = [rec["exercises"][ex.id] for rec in records if ex.id in rec["exercises"]]
         if not infos:
             continue
-        graded = [float(i["points"]) for i in infos if i["status"] != "absent"]
+        graded = [float(i["points"]) for i in infos if i["status"] not in ("absent", "internal")]
         max_points = max(float(i["max_points"]) for i in infos)
-        ex_stats[ex.id] = ExerciseStats(ex.id, max_points, graded, len(infos) - len(graded))
+        absent = sum(i["status"] == "absent" for i in infos)
+        ex_stats[ex.id] = ExerciseStats(ex.id, max_points, graded, absent)
     for rec in records:
-        graded = {ex_id for ex_id, info in rec["exercises"].items() if info["status"] != "absent"}
+        graded = {ex_id for ex_id, info in rec["exercises"].items()
+                  if info["status"] not in ("absent", "internal")}
         for test in rec["tests"]:
             if test["exercise"] not in graded:
                 continue

@@ -113,6 +113,17 @@ ATTACKS = (
            "        time.sleep(3600)\n    os._exit(0)", (20, 20), flag="os-process"),
     Attack("kill-everyone", "reference", "call", "import os, signal\nos.kill(-1, signal.SIGKILL)",
            (0, 19), "SIGKILL"),
+    # Undo the sandbox from inside: unmount the covers, write into the runtime or the kit.
+    Attack("unmount-covers", "stub", "import",
+           "import ctypes\nlibc = ctypes.CDLL(None)\nfor p in ('{kit}', '/tmp', '/home', "
+           "'/root', '{kit}/reference'):\n    libc.umount2(p.encode(), 2)\n"
+           "exec(open('{kit}/reference/ex01_tensors.py').read())", (0, 0),
+           flag="import-ctypes"),
+    Attack("write-runtime", "stub", "import",
+           "import os, sys, torch\nfor d in (sys.prefix, os.path.dirname(torch.__file__), "
+           "'{kit}/grading', '{kit}'):\n    try:\n        open(os.path.join(d, "
+           "'dlkit-pwned.txt'), 'w').write('pwned')\n    except OSError:\n        pass",
+           (0, 0)),
     # In-process forgery: code running inside the test process can rewrite pytest's and
     # the kit's reporting. Not closable there (README, threat model): flagged instead.
     Attack("forge-reports", "stub", "import",

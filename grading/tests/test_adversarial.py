@@ -206,6 +206,10 @@ def test_side_effects_contained(graded):
     assert graded["canary"].read_text() == "canary"
     assert graded["listener"].connections == 0
     assert graded["leftover"] == [], "sandbox processes left running"
+    import torch  # where the write-runtime attack tried to plant a file
+
+    folders = [sys.prefix, os.path.dirname(torch.__file__), KIT_ROOT, KIT_ROOT / "grading"]
+    assert not [f for f in folders if os.path.exists(os.path.join(f, "dlkit-pwned.txt"))]
 
 
 def test_no_hidden_source_in_outputs(graded):

@@ -4,12 +4,15 @@ PY ?= python3
 EXERCISE_GOALS := $(filter-out check,$(filter ex%,$(MAKECMDGOALS)))
 ex ?=
 
-.PHONY: help install test lint stubs stubs-check check meta bench bench-grade grade report list release
+.PHONY: help install test lint stubs stubs-check check watch status hint meta bench bench-grade grade report list release
 
 help:
 	@echo "make install       install the kit and its dependencies (pip)"
 	@echo "make test          the kit's full CI suite (lint, stubs, meta-tests)"
 	@echo "make check ex3     run the public tests of exercise 3 on exercises/ (make check: all)"
+	@echo "make watch ex3     re-run them at each save of exercises/ex03_*.py (Ctrl-C to quit)"
+	@echo "make status        one row per exercise: not started / in progress / done, points"
+	@echo "make hint ex3      the next hint for the first failing public test of exercise 3"
 	@echo "make stubs         regenerate exercises/ from reference/"
 	@echo "make meta ex=3     reference / stub / mutant verdicts of one exercise"
 	@echo "make bench         time of 'make check ex3' on the reference vs 'import torch'"
@@ -35,6 +38,15 @@ stubs-check:
 
 check:
 	@$(PY) -m grading check $(ex) $(EXERCISE_GOALS)
+
+watch:
+	@$(PY) -m grading watch $(ex) $(EXERCISE_GOALS)
+
+status:
+	@$(PY) -m grading status
+
+hint:
+	@$(PY) -m grading hint $(ex) $(EXERCISE_GOALS)
 
 meta:
 	$(PY) -m grading meta $(if $(ex),ex$(ex)) $(EXERCISE_GOALS)

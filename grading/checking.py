@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import textwrap
 from collections.abc import Sequence
+from typing import TextIO
 
 from grading.i18n import t
 from grading.registry import EXERCISES, Exercise, lookup
@@ -39,6 +40,46 @@ def format_exercise(ex: Exercise, results: list[TestResult], hidden: bool = Fals
     return "\n".join(lines)
 
 
+def print_report(exercises: Sequence[Exercise], results: list[TestResult], *,
+                 hidden: bool = False, output: str = "", out: TextIO | None = None,
+                 err: TextIO | None = None) -> int:
+    """Print the report of one run (one block per exercise, then the summary line) and
+    return the exit status: 0 all passed, 1 failures, 2 the tests could not start.
+
+    The one printer of ``check``, ``watch`` and the notebooks' ``check()``. ``output`` is
+    pytest's own output, whose tail is shown only when no test reported (a kit error)."""
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    if not results:
+        print(t("Les tests n'ont pas pu démarrer (erreur interne du kit) :",
+                "The tests could not start (internal kit error):"), file=err)
+        print("\n".join(output.strip().splitlines()[-15:]), file=err)
+        return 2
+    failed = 0
+    for ex in exercises:
+        mine = [r for r in results if r.exercise == ex.id]
+        if not mine:
+            print(t(f"{ex.id} : aucun test trouvé (kit incomplet ?)",
+                    f"{ex.id}: no test found (incomplete kit?)"), file=err)
+            failed += 1
+            continue
+        print(format_exercise(ex, mine, hidden), file=out)
+        print(file=out)
+        failed += sum(r.status not in ("passed", "skipped") for r in mine)
+    passed = sum(r.status == "passed" for r in results)
+    if failed:
+        print(t(f"{passed} réussi(s), {failed} échoué(s). Corrigez les ✗ puis relancez "
+                "`make check`.",
+                f"{passed} passed, {failed} failed. Fix the ✗ and run `make check` again."),
+              file=out)
+        return 1
+    print(t(f"{passed} réussi(s), 0 échoué. Bravo ! Les tests cachés de l'enseignant "
+            "vérifieront d'autres cas.",
+            f"{passed} passed, 0 failed. Well done! The instructor's hidden tests will "
+            "check more cases."), file=out)
+    return 0
+
+
 def check(queries: Sequence[str], impl: str = "exercises", hidden: bool = False) -> int:
     """Check the given exercises (all when ``queries`` is empty); return the exit status."""
     try:
@@ -47,30 +88,9 @@ def check(queries: Sequence[str], impl: str = "exercises", hidden: bool = False)
         print(exc.args[0], file=sys.stderr)
         return 2
     run = run_suite(exercises, impl, hidden=hidden)
-    if not run.results:
-        print(t("Les tests n'ont pas pu démarrer (erreur interne du kit) :",
-                "The tests could not start (internal kit error):"), file=sys.stderr)
-        print("\n".join(run.output.strip().splitlines()[-15:]), file=sys.stderr)
-        return 2
-    failed = 0
-    for ex in exercises:
-        mine = [r for r in run.results if r.exercise == ex.id]
-        if not mine:
-            print(t(f"{ex.id} : aucun test trouvé (kit incomplet ?)",
-                    f"{ex.id}: no test found (incomplete kit?)"), file=sys.stderr)
-            failed += 1
-            continue
-        print(format_exercise(ex, mine, hidden))
-        print()
-        failed += sum(r.status not in ("passed", "skipped") for r in mine)
-    passed = sum(r.status == "passed" for r in run.results)
-    if failed:
-        print(t(f"{passed} réussi(s), {failed} échoué(s). Corrigez les ✗ puis relancez "
-                "`make check`.",
-                f"{passed} passed, {failed} failed. Fix the ✗ and run `make check` again."))
-        return 1
-    print(t(f"{passed} réussi(s), 0 échoué. Bravo ! Les tests cachés de l'enseignant "
-            "vérifieront d'autres cas.",
-            f"{passed} passed, 0 failed. Well done! The instructor's hidden tests will "
-            "check more cases."))
-    return 0
+    if run.results and not hidden:
+        from grading.status import record
+
+        record(exercises, run.results, impl)  # feeds `make status` and `make hint`
+    return print_report(exercises, run.results, hidden=hidden, output=run.output)
+

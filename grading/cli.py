@@ -9,9 +9,27 @@ from collections.abc import Sequence
 
 
 def _check(args: argparse.Namespace) -> int:
-    from grading.check import check
+    from grading.checking import check
 
     return check(args.exercises, impl=args.impl, hidden=args.hidden)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from grading.watch import watch
+
+    return watch(args.exercises, impl=args.impl)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from grading.status import status
+
+    return status(args.exercises, impl=args.impl, as_json=args.json)
+
+
+def _hint(args: argparse.Namespace) -> int:
+    from grading.hints import hint
+
+    return hint(args.exercise, impl=args.impl)
 
 
 def _stubs(args: argparse.Namespace) -> int:
@@ -54,9 +72,18 @@ def _grade(args: argparse.Namespace) -> int:
 
     exercises = tuple(lookup(e) for e in args.exercises.split(",")) if args.exercises \
         else EXERCISES
-    grade(Path(args.submissions), Path(args.out), jobs=args.jobs, force=args.force,
-          limits=limits, exercises=tuple(ex for ex in EXERCISES if ex in exercises))
-    return 0
+    from grading.grade import GraderRefused
+
+    try:
+        summary = grade(Path(args.submissions), Path(args.out), jobs=args.jobs,
+                        force=args.force, limits=limits,
+                        exercises=tuple(ex for ex in EXERCISES if ex in exercises),
+                        check=not args.no_self_check, unsafe=args.unsafe_no_sandbox)
+    except GraderRefused as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    # A grader fault is not a grade: the batch is not done until it is re-run.
+    return 3 if summary.internal else 0
 
 
 def _bench_grade(args: argparse.Namespace) -> int:
@@ -88,6 +115,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hidden", action="store_true", help="also run hidden tests (instructors)")
     p.set_defaults(func=_check)
 
+    p = sub.add_parser("watch", help="re-run the public tests of an exercise at each save")
+    p.add_argument("exercises", nargs="+", help="ex3, ex03, 3 or ex03_simple_nn")
+    p.add_argument("--impl", default="exercises", help="exercises (default) or a folder")
+    p.set_defaults(func=_watch)
+
+    p = sub.add_parser("status", help="one row per exercise: not started / in progress / done")
+    p.add_argument("exercises", nargs="*", help="exercise ids (all if none)")
+    p.add_argument("--impl", default="exercises", help="exercises (default) or a folder")
+    p.add_argument("--json", action="store_true", help="JSON for tools")
+    p.set_defaults(func=_status)
+
+    p = sub.add_parser("hint", help="the next hint for the first failing public test")
+    p.add_argument("exercise", help="ex3, ex03, 3 or ex03_simple_nn")
+    p.add_argument("--impl", default="exercises", help="exercises (default) or a folder")
+    p.set_defaults(func=_hint)
+
     p = sub.add_parser("stubs", help="generate exercises/ from reference/")
     p.add_argument("--check", action="store_true", help="fail if exercises/ drifted")
     p.set_defaults(func=_stubs)
@@ -112,6 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds per test (default 60)")
     p.add_argument("--memory-gb", type=float, default=3.0, help="memory per sandbox (GiB)")
     p.add_argument("--exercises", help="grade only these, e.g. ex01,ex03 (default: all)")
+    p.add_argument("--no-self-check", action="store_true",
+                   help="skip grading a reference and a stub copy first (exit 2 if wrong)")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="grade WITHOUT any sandbox where none can be had (loud warning)")
     p.set_defaults(func=_grade)
 
     p = sub.add_parser("bench-grade", help="seconds per submission of `grade`, -j 2 vs -j 1")

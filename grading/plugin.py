@@ -11,6 +11,7 @@ import json
 import os
 import random
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): points the test is worth (required on "
                                        "every exercise test)")
     config.addinivalue_line("markers", "hidden: instructor-only test (set for grading/hidden/)")
+    config.addinivalue_line("markers", "hints(*levels): hint levels of a public test for "
+                                       "`make hint`, first (what to look at) to last (most "
+                                       "precise, never the solution)")
     config.addinivalue_line("markers",
                             "cuda: needs a CUDA device; skipped with a reason without one")
     _make_deterministic()
@@ -181,10 +185,20 @@ def mnist():
 
 def _new_result(item: pytest.Item, exercise: str) -> TestResult:
     marker = item.get_closest_marker("points")
+    hidden = item.get_closest_marker("hidden") is not None
     return TestResult(nodeid=item.nodeid, exercise=exercise, name=_display_name(item),
                       points=0.0, max_points=float(marker.args[0]) if marker else 0.0,
-                      status="passed", message="",
-                      hidden=item.get_closest_marker("hidden") is not None)
+                      status="passed", message="", hidden=hidden,
+                      hints=[] if hidden else _hints(item))
+
+
+def _hints(item: pytest.Item) -> list[str]:
+    marker = item.get_closest_marker("hints")
+    if marker is None:
+        return []
+    if not marker.args or not all(isinstance(h, str) and h.strip() for h in marker.args):
+        raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.hints takes non-empty strings")
+    return [h.strip() for h in marker.args]
 
 
 def _display_name(item: pytest.Item) -> str:
@@ -198,19 +212,50 @@ def _alarm(signum, frame) -> None:
     raise TestTimeout()
 
 
+DEADLINE_KEY = pytest.StashKey[float]()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem):
-    """One alarm per exercise test, over setup, call and teardown."""
+    """One time budget per exercise test, shared by its setup, call and teardown."""
     seconds = item.config.getoption("kit_timeout")
     if not seconds or exercise_of_test_file(item.path.name) is None:
         return (yield)
+    item.stash[DEADLINE_KEY] = time.monotonic() + seconds
     previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         return (yield)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _timed(item: pytest.Item):
+    """The alarm runs only while the test's own phase does, never in pytest's reporting
+    (hypothesis imports libcst there): an alarm in a hook is an INTERNALERROR."""
+    deadline = item.stash.get(DEADLINE_KEY, None)
+    if deadline is None:
+        return (yield)
+    signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 0.001))
+    try:
+        return (yield)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    return (yield from _timed(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    return (yield from _timed(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem):
+    return (yield from _timed(item))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -32,8 +32,9 @@ RELEASE_NAME = "student"
 """Name of the built folder in ``dist/`` and of the top folder inside the zip."""
 
 RUNTIME_MODULES: tuple[str, ...] = (
-    "__init__", "__main__", "cli", "check", "runner", "plugin", "results", "seam",
+    "__init__", "__main__", "cli", "checking", "runner", "plugin", "results", "seam",
     "expect", "i18n", "registry", "data", "textdata", "strategies",
+    "watch", "status", "notebook", "hints",
 )
 """``grading`` modules shipped to students. :func:`required_modules` follows the
 imports of the check, the plugin and the public tests and the build fails if one
@@ -59,7 +60,7 @@ STUDENT_CLI = '''
 # --- Version étudiante : ajouté par grading/release.py ------------------------------------
 # Les commandes des enseignants (stubs, meta, bench, check --hidden) ont besoin de fichiers
 # absents de cette version : elles s'arrêtent sur une ligne d'explication.
-STUDENT_COMMANDS = ("check", "list")
+STUDENT_COMMANDS = ("check", "watch", "status", "hint", "list")
 
 
 def _instructor_only(command: str) -> int:
@@ -160,11 +161,11 @@ def public_tests(root: Path = KIT_ROOT) -> list[Path]:
 
 
 def required_modules(root: Path = KIT_ROOT) -> set[str]:
-    """``grading`` modules the check needs: the imports of ``check``, ``plugin``,
+    """``grading`` modules the check needs: the imports of ``checking``, ``plugin``,
     ``__main__`` and the public tests, followed transitively. ``cli`` is shipped
     patched (:data:`STUDENT_CLI`), so its instructor imports are not followed."""
     package = root / "grading"
-    todo = {"__init__", "__main__", "check", "plugin"}
+    todo = {"__init__", "__main__", "checking", "plugin"}
     for path in public_tests(root):
         if path.suffix == ".py":
             todo |= _grading_imports(path.read_text(encoding="utf-8"))

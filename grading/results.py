@@ -17,11 +17,14 @@ from grading.seam import (
     student_error,
 )
 
-STATUSES = ("passed", "failed", "todo", "absent", "import", "timeout", "error", "skipped", "crash")
+STATUSES = ("passed", "failed", "todo", "absent", "import", "timeout", "error", "skipped", "crash",
+            "internal")
 """passed; failed (a check said no); todo (NotImplementedError: not written yet);
 absent / import (the module is missing / does not import); timeout; error (the
 student's code raised); skipped (e.g. no CUDA); crash (the process died, set by
-the batch grader)."""
+the batch grader); internal (the grader or the kit failed, not the student's code: the
+test is not scored and the submission is graded again once the grader is fixed)."""
+INTERNAL_LABEL = "erreur interne du correcteur"
 
 
 @dataclass
@@ -43,10 +46,15 @@ class TestResult:
     """Learner message (never test source, never a traceback into the tests)."""
     hidden: bool
     duration: float = field(default=0.0)
+    hints: list[str] = field(default_factory=list)
+    """Hint levels of a public test (``@pytest.mark.hints``), first to last; see
+    ``make hint``. Never set on hidden tests."""
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["duration"] = round(self.duration, 4)
+        if not self.hints:
+            del d["hints"]  # the batch grader's outputs stay as they were
         return d
 
     @classmethod
@@ -103,6 +111,15 @@ def classify_failure(excinfo: Any, impl_folder: Path | None = None) -> tuple[str
     if isinstance(exc, AssertionError):
         first = text.strip().splitlines()[0] if text.strip() else ""
         return "failed", t("vérification échouée", "check failed") + (f" : {first}" * bool(first))
+    if isinstance(exc, MemoryError):
+        return "error", t("mémoire épuisée : ton code alloue plus que la limite du correcteur "
+                          "(une liste ou un tenseur qui grandit sans fin ?)",
+                          "memory exhausted: your code allocates more than the grader's limit "
+                          "(a list or tensor growing forever?)")
+    if isinstance(exc, ImportError) and not raised_in_student_code(exc, impl_folder):
+        # A module the *tests* need is missing (a broken install or sandbox): not a zero.
+        return "internal", t(f"{INTERNAL_LABEL} : ", "grader internal error: ") + \
+            f"{type(exc).__name__}: {exc}"
     if not raised_in_student_code(exc, impl_folder):
         return "error", t(
             "erreur en utilisant ce que renvoie ton code : ",

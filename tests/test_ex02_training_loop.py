@@ -45,6 +45,20 @@ def _line_data() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 @pytest.mark.points(2)
+@pytest.mark.hints(
+    t("Le modèle doit retrouver y = 2x : la pente doit s'approcher de 2 et le biais de 0. Si ce "
+      "n'est pas le cas, c'est la boucle d'entraînement qu'il faut relire.",
+      "The model must find y = 2x: the slope must approach 2 and the bias 0. If not, read your "
+      "training loop again."),
+    t("Chaque époque fait les étapes du cours, dans l'ordre : prédiction sur tout X, perte MSE, "
+      "remise à zéro des gradients, rétropropagation, pas de l'optimiseur. En manque-t-il une ?",
+      "Each epoch does the course's steps, in order: prediction on all of X, MSE loss, zeroing "
+      "the gradients, backpropagation, optimizer step. Is one missing?"),
+    t("Vérifiez que l'optimiseur reçoit les paramètres du modèle que vous entraînez, et que "
+      "vous renvoyez ce modèle-là (pas une nouvelle couche).",
+      "Check that the optimizer gets the parameters of the model you train, and that you return "
+      "that very model (not a new layer)."),
+)
 def test_fit_linear_learns_slope_two(ex):
     """fit_linear : apprend y = 2x (x = 1..4, 2000 époques, lr = 0.01)"""
     x, y = _line_data()
@@ -74,6 +88,15 @@ def test_fit_linear_learns_slope_two(ex):
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("Avec epochs=0, le modèle ne doit faire aucun pas ; avec un lr minuscule, il doit à peine "
+      "bouger.",
+      "With epochs=0 the model must take no step; with a tiny lr it must barely move."),
+    t("Le nombre d'époques et le taux d'apprentissage doivent venir des paramètres de la "
+      "fonction, pas de valeurs écrites en dur.",
+      "The number of epochs and the learning rate must come from the function's parameters, not "
+      "hard-coded values."),
+)
 def test_fit_linear_uses_epochs_and_lr(ex):
     """fit_linear : respecte epochs et lr (0 époque, taux d'apprentissage minuscule)"""
     x, y = _line_data()
@@ -106,6 +129,16 @@ def test_fit_linear_uses_epochs_and_lr(ex):
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("Le test regarde dans quel mode (entraînement ou évaluation) est le modèle pendant chaque "
+      "forward de train_one_epoch.",
+      "The test looks at which mode (training or evaluation) the model is in during each "
+      "forward of train_one_epoch."),
+    t("Le modèle a pu être laissé en mode évaluation par evaluate() : c'est à train_one_epoch "
+      "de remettre le bon mode, avant la boucle.",
+      "evaluate() may have left the model in evaluation mode: train_one_epoch must set the "
+      "right mode itself, before the loop."),
+)
 def test_train_one_epoch_sets_train_mode(ex):
     """train_one_epoch : le modèle est mis en mode entraînement"""
     model = Recorder(3, 2)
@@ -130,6 +163,20 @@ def test_train_one_epoch_sets_train_mode(ex):
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("Le test compte les appels à optimizer.step() (un par lot) et regarde les gradients juste "
+      "avant chacun.",
+      "The test counts the optimizer.step() calls (one per batch) and looks at the gradients "
+      "just before each."),
+    t("Par défaut, PyTorch additionne les gradients d'un backward à l'autre : ils doivent être "
+      "remis à zéro à chaque lot, avant le backward.",
+      "By default PyTorch adds up gradients from one backward to the next: they must be reset "
+      "at every batch, before the backward."),
+    t("Tout se passe dans la boucle sur loader : pour chaque lot, remise à zéro, perte, "
+      "backward, puis step. Vérifiez l'ordre et l'indentation.",
+      "Everything happens inside the loop over loader: for each batch, reset, loss, backward, "
+      "then step. Check the order and the indentation."),
+)
 def test_train_one_epoch_steps_with_fresh_gradients(ex):
     """train_one_epoch : un step par lot, gradients remis à zéro à chaque lot"""
     # Four identical batches and lr = 0: the weights never move, so every batch
@@ -172,6 +219,14 @@ def test_train_one_epoch_steps_with_fresh_gradients(ex):
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("Regardez le type et la valeur renvoyés : un float Python, la perte moyenne sur l'époque.",
+      "Look at the type and value returned: a Python float, the mean loss over the epoch."),
+    t("Accumulez la perte de chaque lot comme un nombre (pas un tenseur), puis divisez par le "
+      "nombre de lots : ni la somme, ni la perte du dernier lot.",
+      "Accumulate each batch's loss as a number (not a tensor), then divide by the number of "
+      "batches: neither the sum nor the last batch's loss."),
+)
 def test_train_one_epoch_returns_mean_loss(ex):
     """train_one_epoch : renvoie la perte moyenne de l'époque, un float"""
     # lr = 0 keeps the weights fixed, so every batch loss is computed with the same
@@ -199,6 +254,16 @@ def test_train_one_epoch_returns_mean_loss(ex):
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("Sur de vrais chiffres MNIST, la perte doit baisser nettement en 3 époques : si elle "
+      "stagne, le modèle n'apprend pas.",
+      "On real MNIST digits the loss must clearly go down in 3 epochs: if it stalls, the model "
+      "is not learning."),
+    t("Vérifiez que les poids changent bien à chaque lot (un step après chaque backward) et que "
+      "les entrées et étiquettes sont envoyées sur device.",
+      "Check that the weights change at every batch (a step after each backward) and that "
+      "inputs and labels are sent to device."),
+)
 def test_train_one_epoch_learns_mnist(ex, mnist):
     """train_one_epoch : la perte baisse en 3 époques sur 512 chiffres MNIST"""
     data = take(mnist.train, 512)
@@ -240,6 +305,19 @@ def test_train_one_epoch_learns_mnist(ex, mnist):
 
 
 @pytest.mark.points(2)
+@pytest.mark.hints(
+    t("evaluate renvoie un tuple de deux floats : la perte moyenne, puis l'exactitude en "
+      "fraction de [0, 1]. Comparez chaque valeur à l'attendu.",
+      "evaluate returns a tuple of two floats: the mean loss, then the accuracy as a fraction "
+      "in [0, 1]. Compare each value with the expected one."),
+    t("La prédiction d'un exemple est la classe de plus grand logit ; l'exactitude est le "
+      "nombre de bonnes prédictions divisé par le nombre d'exemples (pas de lots).",
+      "A sample's prediction is the class with the largest logit; accuracy is the number of "
+      "right predictions divided by the number of samples (not batches)."),
+    t("Pour la perte, faites comme dans train_one_epoch : moyenne des pertes des lots, en "
+      "nombres Python.",
+      "For the loss, do as in train_one_epoch: the mean of the batch losses, as Python numbers."),
+)
 def test_evaluate_loss_and_accuracy(ex):
     """evaluate : perte moyenne et exactitude dans [0, 1] sur des données faites à la main"""
     # Logits = inputs (identity weights): 6 of these 8 predictions are right.
@@ -285,6 +363,16 @@ def test_evaluate_loss_and_accuracy(ex):
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("evaluate mesure sans apprendre : le test vérifie le mode du modèle, l'absence de graphe "
+      "d'autograd et que poids et gradients restent intacts.",
+      "evaluate measures without learning: the test checks the model's mode, that no autograd "
+      "graph is built, and that weights and gradients stay intact."),
+    t("Deux réglages sont attendus pendant l'évaluation : le mode évaluation du modèle, et un "
+      "bloc qui désactive autograd. Et aucune étape d'optimisation.",
+      "Two settings are expected during evaluation: the model's evaluation mode, and a block "
+      "that turns autograd off. And no optimization step."),
+)
 def test_evaluate_eval_mode_no_grad_unchanged(ex):
     """evaluate : mode évaluation, torch.no_grad(), poids et gradients inchangés"""
     model = Recorder(3, 2)

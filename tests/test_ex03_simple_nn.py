@@ -79,6 +79,20 @@ class _CountingSGD(torch.optim.SGD):
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("Le test donne des images [N, 1, 28, 28] et des vecteurs [N, 784], pour des N variés (y "
+      "compris 1) : la sortie doit toujours être [N, 10].",
+      "The test feeds images [N, 1, 28, 28] and vectors [N, 784], for various N (1 included): "
+      "the output must always be [N, 10]."),
+    t("La première couche attend 784 valeurs par exemple : aplatissez tout sauf la dimension du "
+      "lot, au début de forward.",
+      "The first layer expects 784 values per sample: flatten everything but the batch "
+      "dimension, at the start of forward."),
+    t("Attention à squeeze() ou à une forme écrite en dur comme (64, 784) : elles cassent pour "
+      "un lot de taille 1 ou d'une autre taille.",
+      "Beware of squeeze() or a hard-coded shape like (64, 784): they break for a batch of size "
+      "1 or of another size."),
+)
 @given(n=batch_sizes(), flat=st.booleans())
 def test_simple_nn_output_shape(ex, n, flat):
     """SimpleNN : logits [N, 10] pour une entrée [N, 1, 28, 28] ou [N, 784]"""
@@ -96,6 +110,16 @@ def test_simple_nn_output_shape(ex, n, flat):
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("Comptez les paramètres attendus : deux couches linéaires 784 → 128 → 10, chacune avec "
+      "poids et biais.",
+      "Count the expected parameters: two linear layers 784 -> 128 -> 10, each with weights and "
+      "bias."),
+    t("Utilisez les arguments in_features, hidden et num_classes du constructeur pour les "
+      "tailles des couches, et n'ajoutez pas d'autre couche à paramètres.",
+      "Use the constructor's in_features, hidden and num_classes arguments for the layer sizes, "
+      "and add no other layer with parameters."),
+)
 def test_simple_nn_param_count(ex):
     """SimpleNN() : 101 770 paramètres entraînables avec les valeurs par défaut"""
     expect_param_count(ex.SimpleNN(), 101_770, todo="SimpleNN.__init__",
@@ -112,6 +136,20 @@ ACTIVATIONS = [
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("Le test recalcule la sortie attendue : couche 1, puis l'activation, puis couche 2. Votre "
+      "forward fait-il exactement cela ?",
+      "The test recomputes the expected output: layer 1, then the activation, then layer 2. "
+      "Does your forward do exactly that?"),
+    t("Quand activation est donné (ici nn.Tanh()), c'est lui qu'il faut utiliser ; nn.ReLU() "
+      "n'est qu'une valeur par défaut quand il vaut None.",
+      "When activation is given (here nn.Tanh()), that is the one to use; nn.ReLU() is only the "
+      "default when it is None."),
+    t("L'activation s'applique une seule fois, entre les deux couches, et rien ne suit la "
+      "seconde couche.",
+      "The activation is applied once, between the two layers, and nothing follows the second "
+      "layer."),
+)
 @pytest.mark.parametrize(("activation", "fn"), ACTIVATIONS)
 def test_simple_nn_forward_formula(ex, activation, fn):
     """SimpleNN : sortie = couche2(activation(couche1(x))), ReLU quand activation=None"""
@@ -135,6 +173,16 @@ def test_simple_nn_forward_formula(ex, activation, fn):
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("Le test vérifie que la sortie n'est pas une distribution de probabilités : des logits "
+      "bruts, des scores quelconques.",
+      "The test checks that the output is not a probability distribution: raw logits, arbitrary "
+      "scores."),
+    t("nn.CrossEntropyLoss applique déjà log-softmax : forward doit renvoyer la sortie de la "
+      "dernière couche linéaire telle quelle.",
+      "nn.CrossEntropyLoss already applies log-softmax: forward must return the last linear "
+      "layer's output as is."),
+)
 def test_simple_nn_raw_logits(ex):
     """SimpleNN : renvoie des logits bruts (pas de softmax)"""
     model = ex.SimpleNN()
@@ -170,6 +218,16 @@ def test_simple_nn_raw_logits(ex):
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("Après backward, chaque paramètre du modèle doit avoir un gradient : le test cherche ceux "
+      "qui n'en ont pas.",
+      "After backward every parameter of the model must have a gradient: the test looks for the "
+      "ones without."),
+    t("Un paramètre sans gradient est une couche créée mais jamais utilisée dans forward, ou un "
+      "calcul sorti du graphe (.detach(), torch.no_grad(), numpy).",
+      "A parameter without a gradient is a layer created but never used in forward, or a "
+      "computation taken out of the graph (.detach(), torch.no_grad(), numpy)."),
+)
 def test_simple_nn_gradient_flow(ex):
     """SimpleNN : le gradient de la perte atteint chaque paramètre"""
     model = ex.SimpleNN()
@@ -188,6 +246,16 @@ def test_simple_nn_gradient_flow(ex):
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("Le test entraîne votre SimpleNN 3 époques sur de vrais chiffres : s'il reste sous 85 %, "
+      "c'est son architecture qu'il faut relire, pas la boucle (écrite par le test).",
+      "The test trains your SimpleNN for 3 epochs on real digits: below 85 %, read its "
+      "architecture again, not the loop (written by the test)."),
+    t("Sans activation entre les couches, deux couches linéaires ne valent qu'une : vérifiez "
+      "l'ordre couche 1 → activation → couche 2 et la taille cachée.",
+      "Without an activation between the layers, two linear layers are worth one: check the "
+      "order layer 1 -> activation -> layer 2 and the hidden size."),
+)
 def test_simple_nn_learns_mnist(ex, mnist):
     """SimpleNN apprend : ≥ 85 % sur 1 000 chiffres MNIST réservés après 3 époques d'Adam"""
     # Measured with the reference: 91.4 % with this seed (90.7-91.7 % over 20 seeds),
@@ -214,6 +282,20 @@ def test_simple_nn_learns_mnist(ex, mnist):
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("Le résultat doit avoir trois attributs (seconds_per_epoch, peak_memory_gb, accuracy) : "
+      "regardez lequel le message met en cause.",
+      "The result must have three attributes (seconds_per_epoch, peak_memory_gb, accuracy): see "
+      "which one the message points at."),
+    t("Sur CPU, il n'y a pas de mémoire GPU à mesurer (None) ; accuracy est une fraction "
+      "calculée sur test_loader après l'entraînement.",
+      "On CPU there is no GPU memory to measure (None); accuracy is a fraction computed on "
+      "test_loader after training."),
+    t("Pour l'exactitude : prédictions = classe de plus grand logit, comparées aux étiquettes "
+      "sur tout test_loader, divisées par le nombre total d'exemples.",
+      "For accuracy: predictions = class with the largest logit, compared with the labels over "
+      "all of test_loader, divided by the total number of samples."),
+)
 def test_evaluate_model_metrics(ex, mnist):
     """evaluate_model : seconds_per_epoch > 0, peak_memory_gb None sur CPU, accuracy exacte"""
     model = _mlp()
@@ -267,6 +349,14 @@ def test_evaluate_model_metrics(ex, mnist):
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("Le test compte les appels à optimizer.step() : il en attend un par lot et par époque.",
+      "The test counts the optimizer.step() calls: it expects one per batch and per epoch."),
+    t("Il faut deux boucles imbriquées : sur les époques (le paramètre epochs), puis sur les "
+      "lots de train_loader.",
+      "You need two nested loops: over the epochs (the epochs parameter), then over the batches "
+      "of train_loader."),
+)
 def test_evaluate_model_trains_epochs(ex, mnist):
     """evaluate_model : un optimizer.step() par lot, pendant epochs époques"""
     model = _mlp()
@@ -293,6 +383,14 @@ def test_evaluate_model_trains_epochs(ex, mnist):
 
 
 @pytest.mark.points(1)
+@pytest.mark.hints(
+    t("seconds_per_epoch est la durée d'une époque, pas de tout l'entraînement.",
+      "seconds_per_epoch is the time of one epoch, not of the whole training."),
+    t("Mesurez le temps d'entraînement (time.perf_counter() avant et après), puis ramenez-le à "
+      "une époque.",
+      "Time the training (time.perf_counter() before and after), then bring it down to one "
+      "epoch."),
+)
 def test_evaluate_model_seconds_per_epoch(ex, mnist):
     """evaluate_model : seconds_per_epoch est la durée d'une époque, pas du total"""
     # A correct answer (training time / epochs) can never exceed the call's wall time

@@ -3,6 +3,7 @@ solution, and its check works on its own, without the kit on sys.path."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -83,7 +84,7 @@ def test_zip_is_the_tree_and_deterministic(built, tmp_path):
 
 def test_the_check_needs_no_other_grading_module():
     needed = release.required_modules()
-    assert {"check", "plugin", "runner", "seam", "data"} <= needed
+    assert {"checking", "plugin", "runner", "seam", "data"} <= needed
     assert needed <= set(release.RUNTIME_MODULES)
     assert not set(release.RUNTIME_MODULES) & set(release.INSTRUCTOR_ONLY)
 
@@ -239,3 +240,39 @@ def test_release_check_on_stubs_then_on_the_solution(unpacked):
     code, stdout, stderr = out["make"]
     assert code == 0, stdout + stderr
     assert stdout == out["solved"][1]
+
+
+def test_release_watch_status_hint_and_notebook_check(unpacked):
+    """The student loop works in the release on its own: watch, status, hint, check()."""
+    import signal
+    import time
+
+    solved = unpacked[1]
+    proc = python(solved, "-m", "grading", "--help")
+    assert all(c in proc.stdout for c in ("watch", "status", "hint")), proc.stdout
+    watch = subprocess.Popen([sys.executable, "-m", "grading", "watch", "ex1"], cwd=solved,
+                             env={**student_env(), "PYTHONUNBUFFERED": "1"}, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        lines, deadline = [], time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = watch.stdout.readline()
+            lines.append(line)
+            if "réussi(s)" in line or not line:
+                break
+        assert "Bravo" in "".join(lines), "".join(lines) + watch.stderr.read()
+        watch.send_signal(signal.SIGINT)
+        assert watch.wait(timeout=30) == 0
+        assert "Traceback" not in watch.stderr.read()
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+    # The watch fed the status cache: ex01 is not run again.
+    proc = python(solved, "-m", "grading", "status", "ex01", "--json")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert json.loads(proc.stdout) == {"ex01": {"state": "done", "points": 10.0, "max": 10.0}}
+    proc = python(solved, "-m", "grading", "hint", "ex01")
+    assert proc.returncode == 0 and "pas besoin d'indice" in proc.stdout
+    proc = python(solved, "-c", "from grading import check; r = check('ex1', show=False); "
+                                "print(r.points, r.passed)")
+    assert proc.stdout.split() == ["10.0", "True"], proc.stderr

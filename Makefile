@@ -18,7 +18,7 @@ help:
 	@echo "make bench         time of 'make check ex3' on the reference vs 'import torch'"
 	@echo "make grade SUBMISSIONS=dir OUT=results [JOBS=2] [FORCE=1] [ONLY=ex01,ex03]   grade a class (sandboxed)"
 	@echo "make report OUT=results [ROSTER=roster.csv]   class statistics, similarity, Moodle/Gradescope exports"
-	@echo "make bench-grade   seconds per submission of make grade, -j 2 vs -j 1"
+	@echo "make bench-grade   seconds per submission of make grade: -j 1, -j 2, --dask local:2"
 	@echo "make release       build dist/student/ and dist/student.zip (leak-scanned student release)"
 
 install:

@@ -172,7 +172,9 @@ class Sandboxes:
         self.limits = limits
         self.protections = protections
         self.layout = layout
-        self.cgroups = [sandbox.SlotCgroups(k, limits, protections) for k in range(jobs)]
+        # Slot k of this grader is machine-wide slot self.slots[k] (uid, cgroup names).
+        self.slots, self._slot_locks = sandbox.claim_slots(jobs)
+        self.cgroups = [sandbox.SlotCgroups(m, limits, protections) for m in self.slots]
 
     def start(self, job: Job, slot: int) -> None:
         job.slot, job.started = slot, time.monotonic()
@@ -208,7 +210,7 @@ class Sandboxes:
         files = {f"submission/{name}": data for name, data in job.submission.files.items()}
         write_layout(work, files | job.suite.files)
         if self.protections.uid_drop:
-            uid = sandbox.SANDBOX_UID_BASE + slot
+            uid = sandbox.SANDBOX_UID_BASE + self.slots[slot]
             for dirpath, _, filenames in os.walk(work):
                 os.chown(dirpath, uid, uid)
                 for f in filenames:
@@ -217,13 +219,15 @@ class Sandboxes:
             runner = os.fork()  # pid 1 of the new namespace: all its descendants die with it
             if runner != 0:
                 os.close(w)
+                # pid 1 dies with the grader (SIGKILL included), and the whole sandbox with it.
+                sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
                 _quiet()
                 _, status = os.waitpid(runner, 0)
                 os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status)
                          else os.WEXITSTATUS(status))
             sandbox.mount_proc()
         sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
-        sandbox.drop_privileges(self.protections, self.limits, slot)
+        sandbox.drop_privileges(self.protections, self.limits, self.slots[slot])
         os.chdir(work)
         os.environ.clear()
         os.environ.update({"PATH": "/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8",
@@ -278,6 +282,9 @@ class Sandboxes:
     def close(self) -> None:
         for cg in self.cgroups:
             cg.remove()
+        for fd in self._slot_locks:
+            os.close(fd)
+        self._slot_locks = []
 
 
 # --- from raw reports to verdicts ------------------------------------------------------

@@ -49,9 +49,10 @@ def _make_class(folder: Path, n: int) -> None:
             shutil.copy(KIT_ROOT / src / f"{ex.module}.py", d)
 
 
-def bench_grade(n: int = 8) -> int:
-    """Seconds per submission for the forked sandboxes (-j 1 and -j 2) and for a fresh
-    ``python -m pytest`` per submission, all measured in this run."""
+def bench_grade(n: int = 8, dask: bool = True) -> int:
+    """Seconds per submission for the forked sandboxes (-j 1 and -j 2), a local Dask
+    cluster of two workers (``--dask local:2``) and a fresh ``python -m pytest`` per
+    submission, all measured in this run on the same class."""
     from grading.registry import EXERCISES
     from grading.runner import run_suite
 
@@ -59,12 +60,17 @@ def bench_grade(n: int = 8) -> int:
         cls = Path(tmp) / "class"
         _make_class(cls, n)
         times = {}
-        for jobs in (1, 2):
+        runs = {1: ["-j", "1"], 2: ["-j", "2"]}
+        if dask:
+            runs["dask"] = ["--dask", "local:2"]
+        for name, extra in runs.items():
             start = time.perf_counter()
             subprocess.run([sys.executable, "-m", "grading", "grade", str(cls), "--out",
-                            str(Path(tmp) / f"out{jobs}"), "-j", str(jobs)],
+                            str(Path(tmp) / f"out-{name}"), *extra],
                            cwd=KIT_ROOT, capture_output=True, check=True)
-            times[jobs] = time.perf_counter() - start
+            times[name] = time.perf_counter() - start
+        same = dask and (Path(tmp) / "out-dask" / "grades.csv").read_bytes() == \
+            (Path(tmp) / "out-2" / "grades.csv").read_bytes()
         start = time.perf_counter()
         for k in range(2):
             run_suite(list(EXERCISES), str(cls / f"student{k:02d}"), hidden=True)
@@ -75,5 +81,12 @@ def bench_grade(n: int = 8) -> int:
     print(f"grade -j 2                       : {times[2]:6.1f} s  "
           f"({times[2] / n:5.2f} s per submission)")
     print(f"ratio -j 2 / -j 1                : {times[2] / times[1]:6.2f}")
+    if dask:
+        jobs = n * len(EXERCISES)
+        print(f"grade --dask local:2             : {times['dask']:6.1f} s  "
+              f"({times['dask'] / n:5.2f} s per submission, cluster start-up included)")
+        print(f"ratio dask / -j 2                : {times['dask'] / times[2]:6.2f}  "
+              f"(overhead {(times['dask'] - times[2]) / jobs * 1000:+.0f} ms per job; "
+              f"grades.csv {'identical' if same else 'DIFFERENT'})")
     print(f"fresh `python -m pytest` per sub : {fresh:6.2f} s per submission (unsandboxed)")
     return 0

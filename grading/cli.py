@@ -78,18 +78,19 @@ def _grade(args: argparse.Namespace) -> int:
         summary = grade(Path(args.submissions), Path(args.out), jobs=args.jobs,
                         force=args.force, limits=limits,
                         exercises=tuple(ex for ex in EXERCISES if ex in exercises),
-                        check=not args.no_self_check, unsafe=args.unsafe_no_sandbox)
+                        check=not args.no_self_check, unsafe=args.unsafe_no_sandbox,
+                        dask=args.dask)
     except GraderRefused as exc:
         print(exc, file=sys.stderr)
         return 2
     # A grader fault is not a grade: the batch is not done until it is re-run.
-    return 3 if summary.internal else 0
+    return 4 if summary.interrupted else 3 if summary.internal else 0
 
 
 def _bench_grade(args: argparse.Namespace) -> int:
     from grading.bench import bench_grade
 
-    return bench_grade(args.n)
+    return bench_grade(args.n, dask=not args.no_dask)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -159,10 +160,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip grading a reference and a stub copy first (exit 2 if wrong)")
     p.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="grade WITHOUT any sandbox where none can be had (loud warning)")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="grade on a Dask cluster: tcp://host:port, a scheduler file, "
+                        "local:N (N local workers) or slurm:N (dask-jobqueue); -j is ignored")
     p.set_defaults(func=_grade)
 
     p = sub.add_parser("bench-grade", help="seconds per submission of `grade`, -j 2 vs -j 1")
     p.add_argument("-n", type=int, default=8, help="submissions in the generated class")
+    p.add_argument("--no-dask", action="store_true", help="skip the --dask local:2 line")
     p.set_defaults(func=_bench_grade)
 
     p = sub.add_parser("list", help="list the exercises")

@@ -23,6 +23,8 @@ class GradeSummary:
     protections: sandbox.Protections
     internal: list[str] = field(default_factory=list)
     """Students whose record holds a grader fault (not graded; re-graded next run)."""
+    interrupted: str = ""
+    """Why the batch stopped before the end (the Dask scheduler went away)."""
 
 
 def warm_up() -> None:
@@ -84,6 +86,9 @@ QUICKEST = ("ex01", "ex06", "ex09", "ex12", "ex05", "ex03", "ex07", "ex04", "ex0
 runs the first one of the batch."""
 
 
+UNSAFE_WARNING = "ATTENTION : corrigé SANS bac à sable (--unsafe-no-sandbox)"
+
+
 class GraderRefused(RuntimeError):
     """The grader will not grade anyone (no sandbox, a bad layout, a failed self-check):
     exit status 2, no student result written."""
@@ -115,7 +120,8 @@ def self_check(boxes: batch.Sandboxes, suites: dict[str, batch.Suite],
     seconds = time.monotonic() - start
     ref, stub = got.get(copies["reference"].student, []), got.get(copies["stub"].student, [])
     bad_ref = [r for r in ref if r.status not in ("passed", "skipped")]
-    bad_stub = [r for r in stub if r.status == "passed"]
+    # A stub run that ends in a grader fault would hide the same fault in every student.
+    bad_stub = [r for r in stub if r.status in ("passed", "internal")]
     if bad_ref or bad_stub or not ref or not stub:
         first = next((r for r in bad_ref if r.status == "internal"), None) or \
             (bad_ref[0] if bad_ref else None)
@@ -126,8 +132,10 @@ def self_check(boxes: batch.Sandboxes, suites: dict[str, batch.Suite],
                          f"test(s) ; premier : {first.name} [{first.status}] "
                          f"{first.message.splitlines()[0] if first.message else ''}")
         if bad_stub:
-            lines.append(f"- le squelette réussit {len(bad_stub)} test(s) : "
-                         + ", ".join(r.name for r in bad_stub[:3]))
+            lines.append(f"- la copie du squelette réussit ou finit en erreur interne "
+                         f"{len(bad_stub)} test(s) ; premier : {bad_stub[0].name} "
+                         f"[{bad_stub[0].status}] "
+                         f"{bad_stub[0].message.splitlines()[0] if bad_stub[0].message else ''}")
         lines.append("Vérifiez l'installation (`make install` dans l'environnement utilisé), "
                      "puis `dlkit check --impl=reference --hidden`. Tableau « où le "
                      "correcteur fonctionne » du README ; --no-self-check pour passer outre.")
@@ -140,39 +148,54 @@ def self_check(boxes: batch.Sandboxes, suites: dict[str, batch.Suite],
 def grade(submissions: Path, out: Path, jobs: int = 1, force: bool = False,
           limits: sandbox.Limits | None = None, root: Path = KIT_ROOT,
           log=print, exercises: tuple[Exercise, ...] = EXERCISES, *,
-          check: bool = True, unsafe: bool = False) -> GradeSummary:
+          check: bool = True, unsafe: bool = False, dask: str | None = None
+          ) -> GradeSummary:
     """Grade every submission of ``submissions`` on ``exercises`` (all by default) into ``out``.
 
     Grading a subset (``--exercises``, e.g. from an nbgrader grade cell) only loads
     those suites; such a record is keyed by its subset, so a later full run re-grades.
     Raises :class:`GraderRefused` before writing anything when no sandbox can be had
     (unless ``unsafe``), when the runtime's layout cannot be sandboxed, or when the
-    self-check (``check``) fails."""
+    self-check (``check``) fails. ``dask``: grade on that Dask cluster instead of local
+    sandboxes (:mod:`grading.cluster`; ``jobs`` is then the cluster's business)."""
     start = time.monotonic()
     limits = limits or sandbox.Limits()
-    for stale in sandbox.remove_stale_cgroups():
-        log(f"cgroup d'une correction interrompue supprimé : {stale}")
-    protections = sandbox.detect(limits, unsafe=unsafe)
-    if not protections.sandboxed and not unsafe:
-        raise GraderRefused(sandbox.unsafe_refusal(protections))
     out.mkdir(parents=True, exist_ok=True)  # before the layout: it must exist to be hidden
-    layout = None
-    if protections.hide_paths:
-        try:
-            layout = sandbox.plan_layout(root, submissions, out, protections.uid_drop)
-        except sandbox.LayoutError as exc:
-            raise GraderRefused(f"Correction refusée : {exc}") from None
-    warm_up()
-    suites = batch.load_suites(root, exercises)
-    batch.preimport(suites)
-    batch.collect_manifests(suites, limits)
-    log(protections.describe())
-    warning = "" if protections.sandboxed else \
-        "ATTENTION : corrigé SANS bac à sable (--unsafe-no-sandbox)"
-    boxes = batch.Sandboxes(limits, protections, max(1, jobs), layout)
-    redact = batch.secret_lines(suites)
+    if dask:
+        # The workers detect, lay out and self-check their own sandboxes (first task).
+        from grading import cluster
+
+        protections = sandbox.Protections()
+        suites = batch.load_suites(root, exercises)
+        runner = cluster.DaskRunner(dask, cluster.worker_config(
+            limits, exercises, suites, check, unsafe), log)
+        batch.collect_manifests(suites, limits)  # the workers warm up meanwhile
+        log(f"correction sur le cluster Dask {dask} "
+            f"({len(runner.client.nthreads())} worker(s))")
+        boxes = None
+        warning = ""
+    else:
+        for stale in sandbox.remove_stale_cgroups():
+            log(f"cgroup d'une correction interrompue supprimé : {stale}")
+        protections = sandbox.detect(limits, unsafe=unsafe)
+        if not protections.sandboxed and not unsafe:
+            raise GraderRefused(sandbox.unsafe_refusal(protections))
+        layout = None
+        if protections.hide_paths:
+            try:
+                layout = sandbox.plan_layout(root, submissions, out, protections.uid_drop)
+            except sandbox.LayoutError as exc:
+                raise GraderRefused(f"Correction refusée : {exc}") from None
+        warm_up()
+        suites = batch.load_suites(root, exercises)
+        batch.preimport(suites)
+        batch.collect_manifests(suites, limits)
+        log(protections.describe())
+        warning = "" if protections.sandboxed else UNSAFE_WARNING
+        boxes = batch.Sandboxes(limits, protections, max(1, jobs), layout)
+        redact = batch.secret_lines(suites)
     try:
-        if check:
+        if check and boxes is not None:
             self_check(boxes, suites, exercises, root, redact, log)
         subs = discover(submissions)
         scope = "" if exercises == EXERCISES else ":" + ",".join(ex.id for ex in exercises)
@@ -197,12 +220,15 @@ def grade(submissions: Path, out: Path, jobs: int = 1, force: bool = False,
                     for s in todo}
         progress = Progress(len(todo))
         internal: list[str] = []
+        interrupted = ""
 
         def save(student: str) -> None:
             sub = by_student[student]
             results = [r for ex in exercises for r in pending[student].get(ex.id, [])]
+            unsafe_here = warning or (UNSAFE_WARNING if dask and student in
+                                      runner.unsandboxed else "")
             record = outputs.student_record(student, sub.digest + scope, results,
-                                            scan_flags(sub), sub.problems, warning)
+                                            scan_flags(sub), sub.problems, unsafe_here)
             if outputs.has_internal_error(record):
                 internal.append(student)
             outputs.write_json_atomic(out / f"{student}.json", record)
@@ -220,9 +246,18 @@ def grade(submissions: Path, out: Path, jobs: int = 1, force: bool = False,
             if graded == expected[student]:
                 save(student)
 
-        batch.run_jobs(job_list, boxes, max(1, jobs), redact, on_done)
+        if dask:
+            try:
+                runner.run(job_list, on_done)
+            except cluster.SchedulerLost as exc:
+                interrupted = str(exc)  # what was graded is written below, as usual
+        else:
+            batch.run_jobs(job_list, boxes, max(1, jobs), redact, on_done)
     finally:
-        boxes.close()
+        if boxes is not None:
+            boxes.close()
+        if dask:
+            runner.close()
     records = outputs.load_records(out)
     outputs.write_csv(out, records)
     outputs.write_feedback(out, records)
@@ -237,5 +272,7 @@ def grade(submissions: Path, out: Path, jobs: int = 1, force: bool = False,
             f"elles seules seront refaites) : {', '.join(sorted(internal)[:10])}")
     if warning:
         log(warning)
+    if interrupted:
+        log(interrupted)
     return GradeSummary([s.student for s in todo], skipped, seconds, protections,
-                        sorted(internal))
+                        sorted(internal), interrupted)

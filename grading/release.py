@@ -43,7 +43,8 @@ is missing here; a kit test runs the release's check end to end."""
 INSTRUCTOR_ONLY: tuple[str, ...] = ("stubgen", "meta", "bench", "mutants", "hidden", "tests",
                                     "release", "forkrun", "grade", "batch", "sandbox",
                                     "gradebook", "nbcourse", "nbcell", "report", "stats",
-                                    "similarity", "exports", "outputs", "flags", "submissions")
+                                    "similarity", "exports", "outputs", "flags", "submissions",
+                                    "cluster")
 """``grading`` modules and packages that must never ship."""
 
 DATA_FILES: tuple[str, ...] = ("mnist_5k.npz", "sentiment_en.tsv", "README.md")

@@ -21,7 +21,14 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from grading.data import loader
-from grading.expect import expect, expect_close, expect_converges, expect_shape, fmt_number
+from grading.expect import (
+    expect,
+    expect_close,
+    expect_converges,
+    expect_raises,
+    expect_shape,
+    fmt_number,
+)
 from grading.i18n import t
 
 ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
@@ -168,6 +175,14 @@ def test_mlp_batchnorm_order(ex):
                             f"output of MLP({sizes}, \"tanh\", dropout={dropout}, "
                             f"batchnorm=True) in {mode} mode"),
                      todo="MLP.forward", atol=1e-4, hint=hint)
+    expect_raises(ValueError, lambda: ex.MLP([4, 3, 2], activation="gelu"),
+                  what=t('MLP([4, 3, 2], activation="gelu") (nom inconnu)',
+                         'MLP([4, 3, 2], activation="gelu") (unknown name)'),
+                  todo="MLP.__init__",
+                  hint=t('levez une ValueError pour toute activation autre que "relu", '
+                         '"tanh" ou "sigmoid" (pas de repli silencieux sur ReLU)',
+                         'raise a ValueError for any activation other than "relu", "tanh" '
+                         'or "sigmoid" (no silent fallback on ReLU)'))
 
 
 @pytest.mark.points(1)
@@ -348,6 +363,15 @@ def test_init_weights_any_model(ex):
            hint=t("parcourez model.modules() (récursif), pas model.children() ni "
                   "model.named_children()", "walk model.modules() (recursive), not "
                   "model.children() nor model.named_children()"))
+    # An unknown name is a ValueError (docstring), not a silent fallback on some strategy.
+    expect_raises(ValueError, lambda: ex.init_weights(model, "xavier"),
+                  what=t('init_weights(model, "xavier") (nom inconnu)',
+                         'init_weights(model, "xavier") (unknown name)'),
+                  todo="init_weights",
+                  hint=t("levez une ValueError pour toute stratégie autre que zeros, kaiming "
+                         "ou default",
+                         "raise a ValueError for any strategy other than zeros, kaiming or "
+                         "default"))
 
 
 def _mlp() -> nn.Module:

@@ -4,6 +4,13 @@ from grading.mutants import Mutant, Variant
 
 MUTANTS = (
     # --- MLP
+    Mutant("ex05", "activation-fallback", "falls back on ReLU for an unknown activation name",
+           """        if activation not in activations:
+            raise ValueError(f"unknown activation {activation!r}; "
+                             f"choose one of {sorted(activations)}")
+""", """        if activation not in activations:
+            activation = "relu"
+""", "pas de repli silencieux sur ReLU"),
     Mutant("ex05", "dropout-always-on", "uses F.dropout without training=self.training",
            "            x = self.dropout(x)\n",
            "            x = torch.nn.functional.dropout(x, self.dropout.p)\n",
@@ -44,6 +51,9 @@ MUTANTS = (
            "            else:\n                module.reset_parameters()\n",
            "            else:\n                module.reset_parameters()\n            break\n",
            "chaque nn.Linear"),
+    Mutant("ex05", "init-unknown-silent", "treats an unknown strategy name as \"default\"",
+           'raise ValueError(f"unknown strategy {strategy!r}; choose zeros, kaiming or default")',
+           'strategy = "default"', "levez une ValueError pour toute stratégie"),
     Mutant("ex05", "init-children-only", "walks model.children(), missing nested layers",
            "for module in model.modules():", "for module in model.children():",
            "model.children()"),

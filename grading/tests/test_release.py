@@ -95,8 +95,9 @@ def test_student_pyproject_matches_the_kit():
     assert student["tool"]["pytest"]["ini_options"] == kit["tool"]["pytest"]["ini_options"]
     deps = {d.split(">")[0].split("=")[0] for d in student["project"]["dependencies"]}
     kit_deps = {d.split(">")[0].split("=")[0] for d in kit["project"]["dependencies"]}
-    # Students get everything the public tests need; the reports' tools stay with the kit.
-    assert deps == kit_deps - {"nbgrader", "matplotlib"}
+    # Students get everything the public tests need; the reports' tools and the batch
+    # grader's cluster engine stay with the kit.
+    assert deps == kit_deps - {"nbgrader", "matplotlib", "distributed"}
 
 
 def test_leak_scan_passes_on_the_release(tree):

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict
@@ -42,6 +43,8 @@ MAX_TASK_BYTES = MAX_TOTAL_BYTES
 """Files one task may carry (the class reader's own cap; checked again on sending)."""
 ATTEMPTS = 2
 """A job whose worker dies is retried once on another; a second death scores 0."""
+NO_WORKER_GRACE = 300.0
+"""Seconds the batch waits with no worker at all before it stops (``DLKIT_DASK_GRACE``)."""
 KILLED_TWICE = ("le correcteur distant (worker Dask) est mort deux fois en corrigeant cet "
                 "exercice : code qui fait tomber le correcteur ?")
 
@@ -325,14 +328,16 @@ class DaskRunner:
                     pass
 
     def run(self, jobs: list[batch.Job], on_done) -> None:
-        from distributed import as_completed
-        from distributed.scheduler import KilledWorker
 
         if not jobs:
             return
         if not self.client.nthreads():
             self.log("en attente d'un worker Dask…")
-            self.client.wait_for_workers(1, timeout=600)
+            try:
+                self.client.wait_for_workers(1, timeout=no_worker_grace())
+            except TimeoutError:
+                raise SchedulerLost(f"aucun worker Dask n'a rejoint {self.address} en "
+                                    f"{no_worker_grace():g} s : rien n'a été corrigé") from None
         futures = {}
         for job in jobs:
             task = self.payload(job)
@@ -342,6 +347,41 @@ class DaskRunner:
             key = f"dlkit-{job.submission.student}-{job.suite.exercise.id}-{uuid.uuid4().hex}"
             futures[self.client.submit(grade_task, task, key=key, pure=False)] = job
         refused: set[str] = set()
+        self._orphaned = ""
+        stop = threading.Event()
+        watchdog = threading.Thread(target=self._watch_workers, args=(list(futures), stop),
+                                    name="dlkit-no-worker-watchdog", daemon=True)
+        watchdog.start()
+        try:
+            self._collect(futures, on_done, refused)
+        finally:
+            stop.set()
+
+    def _watch_workers(self, futures, stop: threading.Event) -> None:
+        """Dask waits for ever when every worker is gone: after NO_WORKER_GRACE seconds
+        without one, cancel what is left, and the batch stops with that reason."""
+        alone_since = None
+        while not stop.wait(1.0):
+            try:
+                workers = len(self.client.nthreads())
+            except Exception:  # noqa: BLE001 - the scheduler itself is gone: handled there
+                return
+            if workers:
+                alone_since = None
+                continue
+            alone_since = alone_since or time.monotonic()
+            if time.monotonic() - alone_since > no_worker_grace():
+                self._orphaned = (
+                    f"plus aucun worker Dask depuis {no_worker_grace():g} s : correction "
+                    "arrêtée. Les copies déjà corrigées sont écrites ; relancez des workers "
+                    "puis la même commande pour corriger les autres.")
+                self.client.cancel([f for f in futures if not f.done()])
+                return
+
+    def _collect(self, futures, on_done, refused: set[str]) -> None:
+        from distributed import as_completed
+        from distributed.scheduler import KilledWorker
+
         for future in as_completed(futures):
             job = futures[future]
             try:
@@ -354,6 +394,8 @@ class DaskRunner:
                     self.log(f"worker Dask refusé : {exc}")
                 results = _verdict_for_all(job, "internal", f"{INTERNAL_LABEL} : {exc}")
             except Exception as exc:  # noqa: BLE001
+                if self._orphaned:
+                    raise SchedulerLost(self._orphaned) from None
                 if self._scheduler_gone(future, exc):
                     raise SchedulerLost(
                         f"le planificateur Dask ({self.address}) ne répond plus : correction "
@@ -386,6 +428,10 @@ class DaskRunner:
                               f"({size / 2**20:.1f} Mio > {MAX_TASK_BYTES / 2**20:g} Mio)")
         return {"student": job.submission.student, "exercise": job.suite.exercise.id,
                 "files": dict(job.submission.files), "config": self.config}
+
+
+def no_worker_grace() -> float:
+    return float(os.environ.get("DLKIT_DASK_GRACE", NO_WORKER_GRACE))
 
 
 def _set_allowed_failures(n: int, dask_scheduler=None) -> None:

@@ -221,6 +221,23 @@ def test_scheduler_lost_stops_the_batch_and_keeps_what_was_graded(graded_locally
     assert _records(out) == expected
 
 
+def test_no_worker_left_stops_the_batch_with_the_reason(tmp_path):
+    subs = _class(tmp_path / "subs")
+    cluster = Cluster(tmp_path, workers=1)
+    try:
+        grader = subprocess.Popen(
+            [sys.executable, "-m", "grading", "grade", str(subs), "--out", str(tmp_path / "out"),
+             *ARGS, "--dask", str(cluster.file)], cwd=KIT_ROOT, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env={**os.environ, "DLKIT_DASK_GRACE": "5"})
+        _kill_busy(cluster)
+        stdout, stderr = grader.communicate(timeout=300)
+    finally:
+        cluster.close()
+    assert grader.returncode == 4, stdout + stderr
+    assert "plus aucun worker Dask depuis 5 s" in stdout, stdout
+    assert (tmp_path / "out" / "grades.csv").exists()
+
+
 def test_oversized_submission_is_refused_with_a_reason():
     from grading import batch, cluster
     from grading.registry import BY_ID

@@ -21,10 +21,9 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from importlib import import_module
-from importlib.metadata import entry_points
 from pathlib import Path
 
-from grading import sandbox
+from grading import pytest_plugins, sandbox
 from grading.registry import EXERCISES, Exercise
 from grading.results import INTERNAL_LABEL, STATUSES, TestResult
 from grading.seam import KIT_ROOT
@@ -88,13 +87,8 @@ def preimport(suites: dict[str, Suite]) -> None:
                     names |= {a.name for a in node.names}
                 elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                     names.add(node.module)
-    # pytest's plugins from entry points too: otherwise every child pays their imports
-    # (with assertion rewriting) again, ~1 s each run.
-    for ep in entry_points(group="pytest11"):
-        try:
-            ep.load()
-        except Exception:  # noqa: BLE001 - a broken third-party plugin is pytest's to report
-            pass
+    # The kit's pytest plugins too: otherwise every child pays their imports again.
+    pytest_plugins.preload()
     for name in sorted(names):
         module = import_module(name)
         # Kit data modules read their files now, before the kit is hidden (MNIST, texts).
@@ -113,7 +107,8 @@ def write_layout(work: Path, files: dict[str, bytes]) -> None:
 def pytest_args(work: Path, suite: Suite, results: str, limits: sandbox.Limits) -> list[str]:
     return [*(str(work / rel) for rel in suite.files), f"--impl={work / 'submission'}",
             f"--kit-results={results}", "-c", str(work / "pytest.ini"), "--rootdir", str(work),
-            "-p", "no:cacheprovider", "-q", "-s", f"--kit-timeout={limits.test_seconds:g}"]
+            "-p", "no:cacheprovider", "-q", "-s", f"--kit-timeout={limits.test_seconds:g}",
+            *pytest_plugins.args()]
 
 
 def collect_manifests(suites: dict[str, Suite], limits: sandbox.Limits) -> None:
@@ -130,7 +125,8 @@ def collect_manifests(suites: dict[str, Suite], limits: sandbox.Limits) -> None:
 
             args = [str(work / rel) for rel in all_files] + [
                 f"--kit-manifest={manifest}", "--collect-only", "-c", str(work / "pytest.ini"),
-                "--rootdir", str(work), "-p", "no:cacheprovider", "-q"]
+                "--rootdir", str(work), "-p", "no:cacheprovider", "-q", *pytest_plugins.args()]
+            pytest_plugins.use_in_this_process()
             os._exit(0 if pytest.main(args) == 0 else 1)
         _, status = os.waitpid(pid, 0)
         if not manifest.exists():
@@ -232,7 +228,7 @@ class Sandboxes:
         os.environ.clear()
         os.environ.update({"PATH": "/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8",
                            "KIT_LANG": "fr", "PYTHONDONTWRITEBYTECODE": "1",
-                           "PYTHONHASHSEED": "0"})
+                           "PYTHONHASHSEED": "0", **pytest_plugins.ENV})
         sys.dont_write_bytecode = True
         _quiet()
         if log_fd >= 0:

@@ -16,21 +16,26 @@ from grading.registry import lookup
 from grading.seam import KIT_ROOT
 
 
-def _time(cmd: list[str], repeat: int) -> float:
-    """Median wall time of ``cmd`` over ``repeat`` runs (one warm-up run first)."""
-    subprocess.run(cmd, cwd=KIT_ROOT, capture_output=True, check=False)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=KIT_ROOT, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _time(cmds: list[list[str]], repeat: int) -> list[float]:
+    """Median wall time of each command over ``repeat`` rounds (one warm-up round first).
+
+    The commands alternate within a round, so a machine that slows down or speeds up
+    during the benchmark weighs on both sides of the ratio alike."""
+    times: list[list[float]] = [[] for _ in cmds]
+    for round_ in range(repeat + 1):
+        for cmd, spent in zip(cmds, times):
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=KIT_ROOT, capture_output=True, check=False)
+            if round_:
+                spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) for spent in times]
 
 
-def bench_check(exercise: str = "ex03", repeat: int = 3) -> int:
+def bench_check(exercise: str = "ex03", repeat: int = 5) -> int:
     ex = lookup(exercise)
-    baseline = _time([sys.executable, "-c", "import torch"], repeat)
-    check = _time([sys.executable, "-m", "grading", "check", ex.id, "--impl=reference"], repeat)
+    baseline, check = _time([[sys.executable, "-c", "import torch"],
+                             [sys.executable, "-m", "grading", "check", ex.id,
+                              "--impl=reference"]], repeat)
     print(f"import torch                          : {baseline:6.2f} s (median of {repeat})")
     print(f"check {ex.id} on the reference        : {check:6.2f} s (median of {repeat})")
     print(f"ratio check / import torch            : {check / baseline:6.2f}")

@@ -138,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="time `check` on the reference against `import torch`")
     p.add_argument("exercise", nargs="?", default="ex03")
-    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--repeat", type=int, default=5)
     p.set_defaults(func=_bench)
 
     p = sub.add_parser("meta", help="reference / stub / mutant verdicts (kit developers)")

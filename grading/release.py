@@ -34,7 +34,7 @@ RELEASE_NAME = "student"
 RUNTIME_MODULES: tuple[str, ...] = (
     "__init__", "__main__", "cli", "checking", "runner", "plugin", "results", "seam",
     "expect", "i18n", "registry", "data", "textdata", "strategies",
-    "watch", "status", "notebook", "hints",
+    "watch", "status", "notebook", "hints", "pytest_plugins",
 )
 """``grading`` modules shipped to students. :func:`required_modules` follows the
 imports of the check, the plugin and the public tests and the build fails if one

@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from grading import pytest_plugins
 from grading.registry import Exercise
 from grading.results import TestResult
 from grading.seam import KIT_ROOT
@@ -44,9 +45,10 @@ def run_suite(exercises: list[Exercise], impl: str, *, hidden: bool = False,
         results_file = Path(tmp) / "results.jsonl"
         cmd = [sys.executable, "-m", "pytest", *files, f"--impl={impl}",
                f"--kit-results={results_file}", "-q", "-p", "no:cacheprovider",
-               "--rootdir", str(root), "-c", str(root / "pyproject.toml"), *(extra_args or [])]
+               "--rootdir", str(root), "-c", str(root / "pyproject.toml"), *pytest_plugins.args(),
+               *(extra_args or [])]
         proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, **(env or {})})
+                              env={**os.environ, **pytest_plugins.ENV, **(env or {})})
         results = []
         if results_file.exists():
             for line in results_file.read_text(encoding="utf-8").splitlines():

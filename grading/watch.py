@@ -27,9 +27,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import import_module
-from importlib.metadata import entry_points
 from pathlib import Path
 
+from grading import pytest_plugins
 from grading.i18n import t
 from grading.registry import Exercise, lookup
 from grading.results import TestResult
@@ -65,11 +65,7 @@ def warm_up(files: Sequence[Path]) -> None:
                 names |= {a.name for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names.add(node.module)
-    for ep in entry_points(group="pytest11"):
-        try:
-            ep.load()
-        except Exception:  # noqa: BLE001 - a broken third-party plugin is pytest's to report
-            pass
+    pytest_plugins.preload()
     for name in sorted(names):
         try:
             module = import_module(name)
@@ -179,7 +175,7 @@ class Watcher:
         impl = self.impl if self.impl in ("exercises", "reference") else str(resolve(self.impl))
         args = [*map(str, self.files), f"--impl={impl}", f"--kit-results={results}", "-q",
                 "-p", "no:cacheprovider", "--rootdir", str(self.root),
-                "-c", str(self.root / "pyproject.toml")]
+                "-c", str(self.root / "pyproject.toml"), *pytest_plugins.args()]
         digests = snapshot(self.exercises, self.impl)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -196,6 +192,7 @@ class Watcher:
                 os.chdir(self.root)
                 import pytest
 
+                pytest_plugins.use_in_this_process()
                 pytest.main(args)
             finally:
                 os._exit(0)

@@ -80,3 +80,46 @@ def test_make_check_goals(goal):
 def test_unknown_exercise():
     proc = run_check("ex99")
     assert proc.returncode == 2 and "exercice inconnu" in proc.stderr
+
+
+def _install_stray_plugin(site) -> None:
+    """A pytest plugin installed beside the kit (entry point, as pip would) that fails
+    every test it sees: pytest-randomly, xdist & co. must not decide a verdict either."""
+    (site / "stray_plugin.py").write_text(
+        "def pytest_runtest_call(item):\n    raise RuntimeError('stray plugin ran')\n")
+    info = site / "stray_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: stray-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pytest11]\nstray = stray_plugin\n")
+
+
+def test_plugins_installed_beside_the_kit_are_not_loaded(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    _install_stray_plugin(site)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    probe = subprocess.run([sys.executable, "-m", "pytest", "--version", "--version"], env=env,
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert "stray" in probe.stdout + probe.stderr  # pytest itself would load it
+    shutil.copy(KIT_ROOT / "reference" / "ex03_simple_nn.py", tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "grading", "check", "ex03",
+                           f"--impl={tmp_path}"], cwd=KIT_ROOT, capture_output=True,
+                          text=True, env={**env, "KIT_LANG": "fr"}, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "points (tests publics) : 10/10" in proc.stdout
+
+
+def test_batch_grader_ignores_plugins_installed_beside_the_kit(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    _install_stray_plugin(site)
+    student = tmp_path / "class" / "alice"
+    student.mkdir(parents=True)
+    shutil.copy(KIT_ROOT / "reference" / "ex03_simple_nn.py", student)
+    proc = subprocess.run([sys.executable, "-m", "grading", "grade", str(tmp_path / "class"),
+                           "--out", str(tmp_path / "out"), "--exercises", "ex03", "-j", "1"],
+                          cwd=KIT_ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(site)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    csv = (tmp_path / "out" / "grades.csv").read_text()
+    assert "alice" in csv and ",20" in csv, csv

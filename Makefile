@@ -69,7 +69,7 @@ bench-grade:
 	$(PY) -m grading bench-grade
 
 release:
-	$(PY) -m grading.release
+	$(PY) -m grading.authoring.release
 
 # Exercise ids given as goals (`make check ex3`) are arguments, not targets.
 ex%:

@@ -89,7 +89,7 @@ def check(queries: Sequence[str], impl: str = "exercises", hidden: bool = False)
         return 2
     run = run_suite(exercises, impl, hidden=hidden)
     if run.results and not hidden:
-        from grading.status import record
+        from grading.progress import record
 
         record(exercises, run.results, impl)  # feeds `make status` and `make hint`
     return print_report(exercises, run.results, hidden=hidden, output=run.output)

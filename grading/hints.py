@@ -14,26 +14,12 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from pathlib import Path
 
 from grading.i18n import t
 from grading.registry import lookup
 from grading.results import TestResult
 
-HINTS_FILE = "hints.json"
 OK = ("passed", "skipped")
-
-
-def reset_passed(folder: Path | None, results: list[TestResult]) -> None:
-    """Forget the hint level of every test that passes in ``results``."""
-    from grading.status import load_json, save_json
-
-    levels = load_json(folder, HINTS_FILE)
-    passed = [r.nodeid for r in results if r.status == "passed" and r.nodeid in levels]
-    if passed:
-        for nodeid in passed:
-            del levels[nodeid]
-        save_json(folder, HINTS_FILE, levels)
 
 
 def message_hint(message: str) -> str | None:
@@ -59,7 +45,8 @@ def next_hint(result: TestResult, levels: dict[str, int]) -> tuple[int, int, str
 
 def hint(query: str, impl: str = "exercises") -> int:
     """Show the next hint of ``query``'s first failing public test; 0 when all pass."""
-    from grading.status import collect, load_json, save_json, state_dir
+    from grading.progress import HINTS_FILE, load_json, save_json, state_dir
+    from grading.status import collect
 
     try:
         ex = lookup(query)

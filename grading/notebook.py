@@ -88,8 +88,8 @@ def _display(result: CheckResult) -> None:
 def run(*exercises: str, impl: str = "exercises") -> CheckResult:
     """Check ``exercises`` (all when none) without showing anything."""
     from grading.checking import print_report
+    from grading.progress import record, snapshot
     from grading.runner import run_suite
-    from grading.status import record, snapshot
 
     try:
         found = [lookup(q) for q in exercises] if exercises else list(EXERCISES)

@@ -167,7 +167,7 @@ class Watcher:
     # -- the forked check -----------------------------------------------------------
 
     def _start(self) -> None:
-        from grading.status import snapshot
+        from grading.progress import snapshot
 
         self.runs += 1
         results = self.tmp / f"results-{self.runs}.jsonl"
@@ -206,7 +206,7 @@ class Watcher:
             return
         self.child = None
         from grading.checking import print_report
-        from grading.status import record
+        from grading.progress import record
 
         results = _read_results(child.results)
         output = child.log.read_text(encoding="utf-8", errors="replace") \
@@ -287,7 +287,7 @@ def watch(queries: Sequence[str], impl: str = "exercises") -> int:
         print(t("précisez l'exercice à surveiller, par exemple : make watch ex3",
                 "name the exercise to watch, e.g. make watch ex3"), file=sys.stderr)
         return 2
-    from grading.status import module_path
+    from grading.progress import module_path
 
     paths = []
     for ex in exercises:

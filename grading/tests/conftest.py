@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grading import meta
+from grading.authoring import meta
 
 COUNTS: dict[str, list[int]] = {}
 """name -> [good, total], printed at the end of the run for CI's log."""

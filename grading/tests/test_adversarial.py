@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from grading.mutants import MUTANTS
+from grading.authoring.mutants import MUTANTS
+from grading.batch.sandbox import SANDBOX_UID_BASE
 from grading.registry import EXERCISES
-from grading.sandbox import SANDBOX_UID_BASE
 from grading.seam import KIT_ROOT
 from grading.tests.attacks import ATTACKS, inject
 

@@ -239,28 +239,28 @@ def test_no_worker_left_stops_the_batch_with_the_reason(tmp_path):
 
 
 def test_oversized_submission_is_refused_with_a_reason():
-    from grading import batch, cluster
+    from grading.batch import cluster, pool
+    from grading.batch.submissions import Submission
     from grading.registry import BY_ID
     from grading.results import TestResult
-    from grading.submissions import Submission
 
     runner = object.__new__(cluster.DaskRunner)
     runner.config = {}
-    suite = batch.Suite(BY_ID["ex01"], {}, [TestResult(
+    suite = pool.Suite(BY_ID["ex01"], {}, [TestResult(
         nodeid="t::a", exercise="ex01", name="a", points=0.0, max_points=2.0, status="passed",
         message="", hidden=False)])
     big = Submission("big", Path("big"), {"ex01_tensors.py": b"#" * (cluster.MAX_TASK_BYTES + 1)},
                      [])
-    results = runner.payload(batch.Job(big, suite))
+    results = runner.payload(pool.Job(big, suite))
     assert isinstance(results, list) and results[0].points == 0
     assert "trop volumineuse" in results[0].message
     small = Submission("s", Path("s"), {"ex01_tensors.py": b"x = 1\n"}, [])
-    assert runner.payload(batch.Job(small, suite))["files"] == {"ex01_tensors.py": b"x = 1\n"}
+    assert runner.payload(pool.Job(small, suite))["files"] == {"ex01_tensors.py": b"x = 1\n"}
 
 
 def test_slurm_workers_are_single_threaded_dask_workers():
     pytest.importorskip("dask_jobqueue")
-    from grading.cluster import slurm_cluster
+    from grading.batch.cluster import slurm_cluster
 
     cluster = slurm_cluster(memory="4GB", queue="tp", walltime="01:00:00")
     try:

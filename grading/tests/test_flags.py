@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grading import flags as F
+from grading.batch import flags as F
 from grading.seam import KIT_ROOT
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grading import release
+from grading.authoring import release
 from grading.seam import KIT_ROOT
 
 pytestmark = pytest.mark.timeout(300)

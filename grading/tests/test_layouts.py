@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from grading.sandbox import SANDBOX_UID_BASE
+from grading.batch.sandbox import SANDBOX_UID_BASE
 from grading.seam import KIT_ROOT
 from grading.tests.attacks import ATTACKS, inject
 from grading.tests.layouts import copy_kit, ensure_user, give_to, make_venv
@@ -304,7 +304,7 @@ def test_killed_grader_leaves_no_cgroup_behind(tmp_path):
     import signal
     import time
 
-    from grading import sandbox
+    from grading.batch import sandbox
 
     if os.geteuid() != 0 or sandbox._own_cgroup("memory") is None:
         pytest.skip("needs a writable memory cgroup (root)")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grading import stubgen
-from grading.mutants import MUTANTS, VARIANTS
+from grading.authoring import stubgen
+from grading.authoring.mutants import MUTANTS, VARIANTS
 from grading.registry import EXERCISES
 from grading.tests.conftest import count
 

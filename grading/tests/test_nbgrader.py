@@ -27,22 +27,22 @@ from pathlib import Path
 
 import pytest
 
-from grading import nbcell, outputs
-from grading.gradebook import (
-    GradebookError,
-    add_cli,
-    cell_name,
+from grading.authoring.mutants.ex01 import MUTANTS
+from grading.authoring.release import scan, solution_lines
+from grading.batch import outputs
+from grading.nbgrader import cell
+from grading.nbgrader.cell import summary
+from grading.nbgrader.commands import add_cli
+from grading.nbgrader.course import config_text
+from grading.nbgrader.gradebook import GradebookError, cell_name, write_gradebook
+from grading.nbgrader.grouping import (
+    GroupingError,
     default_grouping,
     grouping_from_args,
     load_grouping,
     parse_assignments,
-    write_gradebook,
 )
-from grading.mutants.ex01 import MUTANTS
-from grading.nbcell import summary
-from grading.nbcourse import config_text
 from grading.registry import BY_ID, EXERCISES
-from grading.release import scan, solution_lines
 from grading.results import TestResult
 from grading.seam import KIT_ROOT
 
@@ -70,13 +70,13 @@ def test_grouping_options_and_files(tmp_path):
         "tp1": ("ex01", "ex02"), "tp2": ("ex03",)}
     assert default_grouping() == {ex.id: (ex.id,) for ex in EXERCISES}
     for bad in (["tp1=ex01", "tp2=ex01"], ["tp 1=ex01"], ["tp1=ex99"], ["tp1"], ["tp1="]):
-        with pytest.raises(GradebookError):
+        with pytest.raises(GroupingError):
             parse_assignments(bad)
     (tmp_path / "g.toml").write_text('tp1 = ["ex01", "ex02"]\n')
     (tmp_path / "g.json").write_text('{"tp1": ["ex01", "ex02"]}')
     assert load_grouping(tmp_path / "g.toml") == load_grouping(tmp_path / "g.json") == {
         "tp1": ("ex01", "ex02")}
-    with pytest.raises(GradebookError):
+    with pytest.raises(GroupingError):
         grouping_from_args(["tp1=ex01"], str(tmp_path / "g.json"))
 
 
@@ -119,23 +119,23 @@ def test_score_grades_once_per_notebook_and_never_raises(tmp_path, monkeypatch, 
         calls.append(sorted(files))
         return outputs.student_record("copie", "d", results, [], [])
 
-    monkeypatch.setattr(nbcell, "_CACHE", {})
-    monkeypatch.setattr(nbcell, "run_grader", fake_grader)
+    monkeypatch.setattr(cell, "_CACHE", {})
+    monkeypatch.setattr(cell, "run_grader", fake_grader)
     group = ["ex01", "ex02"]
-    assert nbcell.score("ex01", group, folder=tmp_path) == 2.0
-    assert nbcell.score("ex02", group, folder=tmp_path) == 0.0
+    assert cell.score("ex01", group, folder=tmp_path) == 2.0
+    assert cell.score("ex02", group, folder=tmp_path) == 0.0
     assert calls == [[f"{EX01.module}.py", "ex02_training_loop.py"]]
     assert "✗ b — 0/3" in capsys.readouterr().out
-    assert nbcell.score("ex03", ["ex03"], folder=tmp_path) == 0.0
+    assert cell.score("ex03", ["ex03"], folder=tmp_path) == 0.0
     assert "ex03_simple_nn.py absent" in capsys.readouterr().out
 
     def broken(files, timeout):
-        raise nbcell.GradingFailed("le correcteur s'est arrêté (code 1)")
+        raise cell.GradingFailed("le correcteur s'est arrêté (code 1)")
 
-    monkeypatch.setattr(nbcell, "_CACHE", {})
-    monkeypatch.setattr(nbcell, "run_grader", broken)
-    assert nbcell.score("ex01", group, folder=tmp_path) == 0.0
-    assert nbcell.score("ex99") == 0.0
+    monkeypatch.setattr(cell, "_CACHE", {})
+    monkeypatch.setattr(cell, "run_grader", broken)
+    assert cell.score("ex01", group, folder=tmp_path) == 0.0
+    assert cell.score("ex99") == 0.0
     out, err = capsys.readouterr()
     assert "code 1" in out and "exercice inconnu" in out and err == ""
 
@@ -394,11 +394,11 @@ def test_course_end_to_end_with_nbgrader(graded_class, tmp_path):
     import nbformat
 
     graded = nbformat.read(course / "autograded" / "bob" / "tp1" / "tp1.ipynb", as_version=4)
-    cell = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade"))
-    kinds = [(o.output_type, o.get("name")) for o in cell.outputs]
+    grade_cell = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    kinds = [(o.output_type, o.get("name")) for o in grade_cell.outputs]
     assert kinds == [("stream", "stdout"), ("execute_result", None)]
-    assert "divisez par 255" in cell.outputs[0].text  # the learner message of the planted bug
-    assert float(cell.outputs[1].data["text/plain"]) == kit["bob"]["ex01"]
+    assert "divisez par 255" in grade_cell.outputs[0].text  # the learner message of the planted bug
+    assert float(grade_cell.outputs[1].data["text/plain"]) == kit["bob"]["ex01"]
 
     run("nbgrader", "generate_feedback", "tp1", cwd=course, timeout=120)
     assert list((course / "feedback" / "bob" / "tp1").glob("*.html"))

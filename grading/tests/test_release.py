@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from grading import release
+from grading.authoring import release
 from grading.registry import EXERCISES
 from grading.seam import KIT_ROOT
 
@@ -52,7 +52,7 @@ def test_tree_holds_only_the_student_files(built):
     assert built.name == "student.zip" and built.is_file()
     assert {p.name for p in tree.iterdir()} == TOP_LEVEL
     assert {p.name for p in (tree / "grading").iterdir()} == \
-        {f"{m}.py" for m in release.RUNTIME_MODULES}
+        {f"{m}.py" for m in release.runtime_modules()}
     assert sorted(p.name for p in (tree / "exercises").iterdir()) == \
         sorted(f"{ex.module}.py" for ex in EXERCISES)
     assert {p.name for p in (tree / "data").iterdir()} == set(release.DATA_FILES)
@@ -62,7 +62,7 @@ def test_tree_holds_only_the_student_files(built):
     for ex in EXERCISES:
         assert any(n.startswith(f"test_{ex.id}_") for n in shipped_tests), ex.id
     # The stubs are the generator's, the README lists every exercise.
-    from grading import stubgen
+    from grading.authoring import stubgen
     for path, text in stubgen.generate().items():
         assert (tree / "exercises" / path.name).read_text(encoding="utf-8") == text
     readme = (tree / "README.md").read_text(encoding="utf-8")
@@ -82,11 +82,17 @@ def test_zip_is_the_tree_and_deterministic(built, tmp_path):
     assert again.read_bytes() == built.read_bytes()
 
 
-def test_the_check_needs_no_other_grading_module():
+def test_the_top_level_is_the_student_runtime():
+    """grading/'s top level is what the release ships; every instructor module is in a wing.
+    The one exception is the import path of grade cells in older generated notebooks."""
     needed = release.required_modules()
-    assert {"checking", "plugin", "runner", "seam", "data"} <= needed
-    assert needed <= set(release.RUNTIME_MODULES)
-    assert not set(release.RUNTIME_MODULES) & set(release.INSTRUCTOR_ONLY)
+    assert {"checking", "plugin", "runner", "seam", "data", "cli"} <= needed
+    shipped = set(release.runtime_modules())
+    assert needed <= shipped
+    top = {p.stem for p in (KIT_ROOT / "grading").glob("*.py")}
+    assert top - shipped == {"nbcell"}
+    assert {p.name for p in (KIT_ROOT / "grading").iterdir() if p.is_dir()} - {"__pycache__"} \
+        == {*release.WINGS, "hidden", "tests"}
 
 
 def test_student_pyproject_matches_the_kit():
@@ -115,7 +121,8 @@ def test_planted_solution_line_is_caught(tree):
 
 
 @pytest.mark.parametrize("planted", ["grading/hidden/test_ex01_hidden.py",
-                                     "reference/ex01_tensors.py", "grading/mutants/ex01.py"])
+                                     "reference/ex01_tensors.py",
+                                     "grading/authoring/mutants/ex01.py"])
 def test_planted_instructor_file_is_caught(tree, planted):
     (tree / planted).parent.mkdir(parents=True, exist_ok=True)
     (tree / planted).write_text("x = 1\n", encoding="utf-8")
@@ -160,7 +167,7 @@ def test_release_uses_its_own_grading_and_has_no_reference(unpacked):
     # The release ships no instructor module. (On an instructor's machine where the kit
     # itself is pip-installed in editable mode, its finder may still resolve them from
     # the kit's checkout: that is the instructor's install, not the release.)
-    for module in ("grading.stubgen", "grading.meta", "grading.hidden"):
+    for module in ("grading.authoring.stubgen", "grading.authoring.meta", "grading.hidden"):
         code = (f"import importlib.util as u; s = u.find_spec({module!r}); "
                 "print(getattr(s, 'origin', None) or list(getattr(s, "
                 "'submodule_search_locations', None) or []))")

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from grading import exports, outputs, similarity, stats
-from grading.report import add_cli, report
+from grading.batch import outputs
+from grading.reports import exports, similarity, stats
+from grading.reports.report import add_cli, report
 from grading.results import TestResult
 from grading.seam import KIT_ROOT
 
@@ -430,7 +431,7 @@ def test_report_with_a_bad_roster_writes_nothing(tmp_path, capsys):
 def test_report_on_a_real_graded_class(tmp_path, capsys):
     """Three ex01-only submissions graded for real (about 25 s on 2 cores): the reference,
     a planted bug of it, the untouched stub."""
-    from grading.mutants.ex01 import MUTANTS
+    from grading.authoring.mutants.ex01 import MUTANTS
 
     subs, out = tmp_path / "subs", tmp_path / "out"
     for student, source in (("ref", REFERENCE), ("stub", STUB),

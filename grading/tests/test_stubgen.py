@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from grading import stubgen
+from grading.authoring import stubgen
 
 SOURCE = '''"""Module doc."""
 

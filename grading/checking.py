@@ -12,21 +12,17 @@ from typing import TextIO
 
 from grading.i18n import t
 from grading.registry import EXERCISES, Exercise, lookup
-from grading.results import TestResult
+from grading.results import TestResult, points_text
 from grading.runner import run_suite
 
 ICONS = {"passed": "✓", "skipped": "–"}
-
-
-def _fmt_points(x: float) -> str:
-    return f"{x:g}"
 
 
 def format_exercise(ex: Exercise, results: list[TestResult], hidden: bool = False) -> str:
     lines = [f"{ex.id} — {ex.title}"]
     for r in results:
         icon = ICONS.get(r.status, "✗")
-        lines.append(f"  {icon} {r.name}  ({_fmt_points(r.points)}/{_fmt_points(r.max_points)})")
+        lines.append(f"  {icon} {r.name}  ({points_text(r.points)}/{points_text(r.max_points)})")
         if r.status == "skipped":
             lines.append(f"      {t('ignoré', 'skipped')} : {r.message}")
         elif r.status != "passed":
@@ -36,7 +32,7 @@ def format_exercise(ex: Exercise, results: list[TestResult], hidden: bool = Fals
     label = t("points (tests publics et cachés)", "points (public and hidden tests)") if hidden \
         else t("points (tests publics)", "points (public tests)")
     lines.append(f"  {label} : "
-                 f"{_fmt_points(earned)}/{_fmt_points(total)}")
+                 f"{points_text(earned)}/{points_text(total)}")
     return "\n".join(lines)
 
 

@@ -25,6 +25,22 @@ student's code raised); skipped (e.g. no CUDA); crash (the process died, set by
 the batch grader); internal (the grader or the kit failed, not the student's code: the
 test is not scored and the submission is graded again once the grader is fixed)."""
 INTERNAL_LABEL = "erreur interne du correcteur"
+STATUS_LABELS = {"passed": "réussi", "failed": "échoué", "todo": "pas encore implémenté",
+                 "absent": "module absent", "import": "ne s'importe pas",
+                 "timeout": "délai dépassé", "error": "erreur", "skipped": "ignoré",
+                 "crash": "arrêt du processus", "internal": INTERNAL_LABEL}
+"""Status -> French label, for every status of :data:`STATUSES` (in English, a report
+shows the status itself)."""
+
+
+def status_label(status: str) -> str:
+    """The label of ``status`` in the run's language (the status itself if unknown)."""
+    return t(STATUS_LABELS.get(status, status), status)
+
+
+def points_text(x: float) -> str:
+    """Points as every report prints them: at most two decimals, no trailing zeros."""
+    return f"{round(float(x), 2):g}"
 
 
 @dataclass

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from grading.i18n import t
 from grading.progress import cached, record, snapshot
 from grading.registry import EXERCISES, Exercise, lookup
-from grading.results import TestResult
+from grading.results import TestResult, points_text
 
 STATES = ("not_started", "in_progress", "done", "absent")
 """``absent``: the module file is missing (a submission folder without it)."""
@@ -69,10 +69,6 @@ def collect(exercises: Sequence[Exercise], impl: str = "exercises"
     return found, {ex.id for ex in todo}
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
 def status(queries: Sequence[str] = (), impl: str = "exercises", as_json: bool = False) -> int:
     try:
         exercises = [lookup(q) for q in queries] if queries else list(EXERCISES)
@@ -106,10 +102,10 @@ def status(queries: Sequence[str] = (), impl: str = "exercises", as_json: bool =
     for ex in exercises:
         row = rows[ex.id]
         print(f"{ex.id:<9} {label(row['state']):<{width}}  "
-              f"{_fmt(row['points']):>3}/{_fmt(row['max']):<3}  {ex.title}")
+              f"{points_text(row['points']):>3}/{points_text(row['max']):<3}  {ex.title}")
     earned = sum(r["points"] for r in rows.values())
     total = sum(r["max"] for r in rows.values())
     done = sum(r["state"] == "done" for r in rows.values())
     print(f"{'total':<9} {t(f'{done}/{len(rows)} terminé(s)', f'{done}/{len(rows)} done'):<{width}}"
-          f"  {_fmt(earned):>3}/{_fmt(total)}")
+          f"  {points_text(earned):>3}/{points_text(total)}")
     return 0

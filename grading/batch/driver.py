@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading.batch import outputs, pool, sandbox
+from grading.batch import outputs, pool, records, sandbox
 from grading.batch.selfcheck import GraderRefused, self_check
 from grading.batch.submissions import Submission, discover
 from grading.registry import EXERCISES, Exercise
@@ -30,14 +29,11 @@ class GradeSummary:
 
 def up_to_date(path: Path, digest: str) -> bool:
     """Graded already with these files, and not left unfinished by a grader fault."""
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        return record.get("digest") == digest and not outputs.has_internal_error(record)
-    except (OSError, json.JSONDecodeError, AttributeError):
-        return False
+    record = records.load(path)
+    return record is not None and record.digest == digest and not record.internal_error
 
 
-def scan_flags(sub: Submission) -> list[dict]:
+def scan_flags(sub: Submission) -> list[records.Flag]:
     try:
         from grading.batch.flags import scan_source
     except ImportError:  # pragma: no cover - flags are optional
@@ -45,8 +41,7 @@ def scan_flags(sub: Submission) -> list[dict]:
     found = []
     for name, data in sorted(sub.files.items()):
         for flag in scan_source(data.decode("utf-8", "replace"), name):
-            found.append({"module": flag.module, "line": flag.line, "kind": flag.kind,
-                          "detail": flag.detail})
+            found.append(records.Flag(flag.module, flag.line, flag.kind, flag.detail))
     return found
 
 
@@ -154,11 +149,11 @@ def grade(submissions: Path, out: Path, jobs: int = 1, force: bool = False,
             results = [r for ex in exercises for r in pending[student].get(ex.id, [])]
             unsafe_here = warning or (UNSAFE_WARNING if dask and student in
                                       runner.unsandboxed else "")
-            record = outputs.student_record(student, sub.digest + scope, results,
-                                            scan_flags(sub), sub.problems, unsafe_here)
-            if outputs.has_internal_error(record):
+            record = records.Record.build(student, sub.digest + scope, results,
+                                          scan_flags(sub), sub.problems, unsafe_here)
+            if record.internal_error:
                 internal.append(student)
-            outputs.write_json_atomic(out / f"{student}.json", record)
+            records.save(out, record)
             progress.step(student)
 
         for student, n in expected.items():
@@ -185,10 +180,10 @@ def grade(submissions: Path, out: Path, jobs: int = 1, force: bool = False,
             boxes.close()
         if dask:
             runner.close()
-    records = outputs.load_records(out)
-    outputs.write_csv(out, records)
-    outputs.write_feedback(out, records)
-    outputs.write_flags(out, records)
+    written = records.load_all(out)
+    outputs.write_csv(out, written)
+    outputs.write_feedback(out, written)
+    outputs.write_flags(out, written)
     seconds = time.monotonic() - start
     outputs.write_run_info(out, submissions, seconds)
     log(f"{len(todo)} corrigée(s), {len(skipped)} ignorée(s) en {seconds:.1f} s ; "

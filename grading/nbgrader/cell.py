@@ -23,7 +23,6 @@ here, so the cell itself starts fast.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import subprocess
 import sys
@@ -32,8 +31,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from grading.batch import records
+from grading.batch.records import ExerciseScore, Record
 from grading.i18n import t
 from grading.registry import BY_MODULE, Exercise, lookup
+from grading.results import points_text
 from grading.seam import KIT_ROOT
 
 SECONDS_PER_EXERCISE = 300.0
@@ -75,7 +77,7 @@ def _digest(files: dict[str, bytes]) -> str:
     return h.hexdigest()
 
 
-def run_grader(files: dict[str, bytes], timeout: float) -> dict[str, Any]:
+def run_grader(files: dict[str, bytes], timeout: float) -> Record:
     """Grade ``files`` as one submission with ``python -m grading grade``; return its record."""
     # Only the suites of the modules handed in are loaded: a cell costs its own exercises.
     graded = [BY_MODULE[name.removesuffix(".py")].id for name in sorted(files)]
@@ -98,39 +100,38 @@ def run_grader(files: dict[str, bytes], timeout: float) -> dict[str, Any]:
         except subprocess.TimeoutExpired:
             raise GradingFailed(t(f"la correction a dépassé {timeout:.0f} s",
                                   f"grading took more than {timeout:.0f} s")) from None
-        try:
-            return json.loads((out / f"{STUDENT}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        record = records.load(out / f"{STUDENT}.json")
+        if record is None:
             lines = (done.stderr or "").strip().splitlines()
             last = lines[-1][:200] if lines else ""
             raise GradingFailed(t(f"le correcteur s'est arrêté (code {done.returncode}) {last}",
                                   f"the grader stopped (code {done.returncode}) {last}")
-                                ) from None
+                                )
+        return record
 
 
-def summary(ex: Exercise, record: dict[str, Any]) -> tuple[float, str]:
+def summary(ex: Exercise, record: Record) -> tuple[float, str]:
     """(points, text to print) for one exercise of a record."""
-    info = record["exercises"].get(ex.id, {"points": 0.0, "max_points": ex.points,
-                                           "status": "absent"})
-    points = min(max(float(info["points"]), 0.0), float(ex.points))
-    lines = [f"{ex.id} — {ex.title} : {points:g} / {float(info['max_points']):g}"]
-    if info["status"] == "absent":
+    info = record.exercises.get(ex.id, ExerciseScore(0.0, ex.points, "absent"))
+    points = min(max(info.points, 0.0), float(ex.points))
+    lines = [f"{ex.id} — {ex.title} : {points_text(points)} / {points_text(info.max_points)}"]
+    if info.status == "absent":
         lines.append(t(f"module {ex.module}.py absent : 0 point.",
                        f"module {ex.module}.py missing: 0 points."))
         return points, "\n".join(lines)
-    if info["status"] == "internal":
+    if info.status == "internal":
         lines.append(t("erreur interne du correcteur (pas ton code) : cet exercice doit être "
                        "recorrigé par l'enseignant.",
                        "grader internal error (not your code): the instructor must grade "
                        "this exercise again."))
         return 0.0, "\n".join(lines)
-    failed = [r for r in record["tests"] if r["exercise"] == ex.id and r["status"] != "passed"]
+    failed = [r for r in record.tests_of(ex.id) if r.status != "passed"]
     if not failed:
         lines.append(t("Tous les tests passent.", "Every test passes."))
     for r in failed:
-        kind = t(" (test caché)", " (hidden test)") if r["hidden"] else ""
-        lines.append(f"✗ {r['name']}{kind} — {r['points']:g}/{r['max_points']:g}")
-        lines += ["    " + m for m in str(r["message"]).splitlines()[:8]]
+        kind = t(" (test caché)", " (hidden test)") if r.hidden else ""
+        lines.append(f"✗ {r.name}{kind} — {points_text(r.points)}/{points_text(r.max_points)}")
+        lines += ["    " + m for m in r.message.splitlines()[:8]]
     return points, "\n".join(lines)
 
 

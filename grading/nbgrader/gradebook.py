@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grading.batch import outputs
+from grading.batch.records import Record, load_all
 from grading.nbgrader.grouping import COURSE_ID, Grouping, check_grouping, default_grouping
 from grading.registry import BY_ID, BY_MODULE
 
@@ -75,16 +75,15 @@ class Cell:
     max_score: float
 
 
-def notebook_cells(records: list[dict[str, Any]]) -> dict[str, list[Cell]]:
+def notebook_cells(records: list[Record]) -> dict[str, list[Cell]]:
     """Exercise id -> its grade cells, in the order of the first record listing each test."""
     seen: dict[str, dict[str, Cell]] = {}
     for rec in records:
-        for test in rec["tests"]:
-            cells = seen.setdefault(test["exercise"], {})
-            if test["nodeid"] not in cells:
-                cells[test["nodeid"]] = Cell(test["nodeid"],
-                                             cell_name(test["nodeid"], bool(test["hidden"])),
-                                             float(test["max_points"]))
+        for test in rec.tests:
+            cells = seen.setdefault(test.exercise, {})
+            if test.nodeid not in cells:
+                cells[test.nodeid] = Cell(test.nodeid, cell_name(test.nodeid, test.hidden),
+                                          float(test.max_points))
     result = {}
     for ex_id, cells in seen.items():
         names = [c.name for c in cells.values()]
@@ -168,13 +167,12 @@ def _sync_assignment(gb: Any, name: str, exercises: list[str],
         _sync_notebook(gb, name, BY_ID[ex_id].module, cells[ex_id])
 
 
-def _write_submission(gb: Any, assignment: str, exercises: list[str], rec: dict[str, Any],
+def _write_submission(gb: Any, assignment: str, exercises: list[str], rec: Record,
                       summary: GradebookSummary) -> None:
     from nbgrader.api import MissingEntry
 
-    student = rec["student"]
-    handed_in = any(rec["exercises"].get(ex_id, {}).get("status") == "graded"
-                    for ex_id in exercises)
+    student = rec.student
+    handed_in = any(rec.handed_in(ex_id) for ex_id in exercises)
     try:
         submission = gb.find_submission(assignment, student)
     except MissingEntry:
@@ -197,8 +195,8 @@ def _write_submission(gb: Any, assignment: str, exercises: list[str], rec: dict[
     if submission is None:
         submission = gb.add_submission(assignment, student)
         summary.written += 1
-    points = {(BY_ID[t["exercise"]].module, cell_name(t["nodeid"], bool(t["hidden"]))):
-              float(t["points"]) for t in rec["tests"] if t["exercise"] in exercises}
+    points = {(BY_ID[t.exercise].module, cell_name(t.nodeid, t.hidden)): float(t.points)
+              for t in rec.tests if t.exercise in exercises}
     for notebook in submission.notebooks:
         for grade in notebook.grades:
             grade.auto_score = points.get((notebook.name, grade.cell.name), 0.0)
@@ -210,7 +208,7 @@ def write_gradebook(out: Path, db: str | Path, grouping: Grouping | None = None,
                     course_id: str = COURSE_ID) -> GradebookSummary:
     """Write the records of the graded folder ``out`` into the nbgrader gradebook ``db`` (a
     path, created if needed, or a database URL). See the module docstring for the layout."""
-    records = outputs.load_records(out)
+    records = load_all(out)
     if not records:
         raise GradebookError(f"{out} : aucun résultat de `dlkit grade` (<étudiant>.json)")
     grouping = check_grouping(grouping) if grouping is not None else default_grouping()
@@ -218,7 +216,7 @@ def write_gradebook(out: Path, db: str | Path, grouping: Grouping | None = None,
     url = db_url(db)
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    summary = GradebookSummary(url, [], [rec["student"] for rec in records])
+    summary = GradebookSummary(url, [], [rec.student for rec in records])
     with _quiet_sqlalchemy():
         from nbgrader.api import Gradebook
 
@@ -231,7 +229,7 @@ def write_gradebook(out: Path, db: str | Path, grouping: Grouping | None = None,
                 _sync_assignment(gb, name, known, cells)
                 summary.assignments.append(name)
             for rec in records:
-                gb.update_or_create_student(rec["student"])
+                gb.update_or_create_student(rec.student)
                 for name in summary.assignments:
                     ids = [ex_id for ex_id in grouping[name] if ex_id in cells]
                     _write_submission(gb, name, ids, rec, summary)

@@ -50,10 +50,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grading.batch.outputs import write_json_atomic
+from grading.batch.records import Record, write_json_atomic
 from grading.batch.submissions import student_id
 from grading.i18n import t
 from grading.registry import EXERCISES
+from grading.results import points_text
 
 MOODLE_KEYS = {"email": "Email address", "idnumber": "ID number", "username": "Username"}
 """--moodle-key -> header of the identifier column (Moodle's own names for these fields)."""
@@ -91,17 +92,13 @@ def read_roster(path: Path) -> dict[str, dict[str, str]]:
     return roster
 
 
-def exported_exercises(records: list[dict[str, Any]]) -> list[str]:
+def exported_exercises(records: list[Record]) -> list[str]:
     """Exercises at least one student handed in, in registry order."""
     return [ex.id for ex in EXERCISES
-            if any(rec["exercises"].get(ex.id, {}).get("status") == "graded" for rec in records)]
+            if any(rec.handed_in(ex.id) for rec in records)]
 
 
-def _num(x: float) -> str:
-    return f"{round(float(x), 2):g}"
-
-
-def moodle_export(records: list[dict[str, Any]], roster: dict[str, dict[str, str]] | None,
+def moodle_export(records: list[Record], roster: dict[str, dict[str, str]] | None,
                   key: str) -> MoodleExport:
     if key not in MOODLE_KEYS:
         raise ValueError(f"--moodle-key: {key!r} not in {', '.join(MOODLE_KEYS)}")
@@ -116,18 +113,18 @@ def moodle_export(records: list[dict[str, Any]], roster: dict[str, dict[str, str
     ids = exported_exercises(records)
     rows, unmatched = [], []
     for rec in records:
-        student = rec["student"]
+        student = rec.student
         ident = student if roster is None else roster.get(student, {}).get(key, "")
         if not ident:
             unmatched.append(student)
             continue
-        infos = [rec["exercises"].get(ex_id, {}) for ex_id in ids]
-        points = [float(i.get("points", 0.0)) for i in infos]
+        infos = [rec.exercises.get(ex_id) for ex_id in ids]
+        points = [i.points if i else 0.0 for i in infos]
         # A grader fault is no grade: empty cells (Moodle leaves the grade alone), never 0.
-        faulty = [i.get("status") == "internal" for i in infos]
-        rows.append([ident, *("" if bad else _num(p) for p, bad in zip(points, faulty)),
-                     "" if any(faulty) else _num(sum(points))])
-    graded = {rec["student"] for rec in records}
+        faulty = [i is not None and i.status == "internal" for i in infos]
+        rows.append([ident, *("" if bad else points_text(p) for p, bad in zip(points, faulty)),
+                     "" if any(faulty) else points_text(sum(points))])
+    graded = {rec.student for rec in records}
     not_graded = sorted(set(roster or {}) - graded)
     return MoodleExport([MOODLE_KEYS[key], *ids, "total"], rows, unmatched, not_graded)
 
@@ -145,41 +142,39 @@ def write_moodle(folder: Path, export: MoodleExport) -> list[Path]:
     return [path, unmatched]
 
 
-def gradescope_results(rec: dict[str, Any]) -> dict[str, Any]:
+def gradescope_results(rec: Record) -> dict[str, Any]:
     """One student's Gradescope ``results.json`` (see the module docstring)."""
     tests = []
     for ex in EXERCISES:
-        info = rec["exercises"].get(ex.id)
+        info = rec.exercises.get(ex.id)
         if info is None:
             continue
-        if info["status"] == "absent":
+        if info.status == "absent":
             tests.append({"name": f"{ex.id} — " + t("module absent", "module missing"),
                           "number": f"{ex.number}", "score": 0.0,
-                          "max_score": float(info["max_points"]), "status": "failed",
+                          "max_score": info.max_points, "status": "failed",
                           "output": t(f"Module {ex.module}.py absent : 0 point.",
                                       f"Module {ex.module}.py missing: 0 points."),
                           "visibility": "visible"})
             continue
-        mine = [test for test in rec["tests"] if test["exercise"] == ex.id]
-        for k, test in enumerate(mine, start=1):
-            passed = test["status"] == "passed"
-            tests.append({"name": f"{ex.id} — {test['name']}", "number": f"{ex.number}.{k}",
-                          "score": float(test["points"]),
-                          "max_score": float(test["max_points"]),
+        for k, test in enumerate(rec.tests_of(ex.id), start=1):
+            passed = test.status == "passed"
+            tests.append({"name": f"{ex.id} — {test.name}", "number": f"{ex.number}.{k}",
+                          "score": float(test.points), "max_score": float(test.max_points),
                           "status": "passed" if passed else "failed",
-                          "output": "" if passed else test["message"],
-                          "visibility": "after_published" if test["hidden"] else "visible"})
-    total, max_total = float(rec["total"]), float(rec["max_total"])
+                          "output": "" if passed else test.message,
+                          "visibility": "after_published" if test.hidden else "visible"})
+    total, max_total = float(rec.total), float(rec.max_total)
     return {"score": total,
-            "output": t(f"Total : {_num(total)} / {_num(max_total)}",
-                        f"Total: {_num(total)} / {_num(max_total)}"),
+            "output": t(f"Total : {points_text(total)} / {points_text(max_total)}",
+                        f"Total: {points_text(total)} / {points_text(max_total)}"),
             "tests": tests}
 
 
-def write_gradescope(folder: Path, records: list[dict[str, Any]]) -> list[Path]:
+def write_gradescope(folder: Path, records: list[Record]) -> list[Path]:
     written = []
     for rec in records:
-        student_dir = folder / "gradescope" / student_id(rec["student"])
+        student_dir = folder / "gradescope" / student_id(rec.student)
         student_dir.mkdir(parents=True, exist_ok=True)
         path = student_dir / "results.json"
         write_json_atomic(path, gradescope_results(rec))

@@ -30,10 +30,11 @@ def report(out: Path, submissions: Path | None = None, roster: Path | None = Non
            moodle_key: str | None = None, root: Path = KIT_ROOT,
            log: Callable[[str], None] = print) -> int:
     from grading.batch import outputs
+    from grading.batch.records import load_all
     from grading.batch.submissions import discover
     from grading.reports import exports, similarity, stats
 
-    records = outputs.load_records(out)
+    records = load_all(out)
     if not records:
         log(t(f"aucun résultat de correction dans {out} : lancez d'abord `dlkit grade "
               f"SOUMISSIONS --out {out}`",

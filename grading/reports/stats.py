@@ -30,10 +30,11 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from grading.batch.records import Record
 from grading.i18n import t
 from grading.registry import BY_ID, EXERCISES
+from grading.results import points_text, status_label
 
 HARSH_PASS_RATE = 0.20
 """Below this pass rate among submitters, a test is suspicious..."""
@@ -107,33 +108,31 @@ class ClassStats:
     """Every test seen, flagged first, then by increasing pass rate."""
 
 
-def compute(records: list[dict[str, Any]]) -> ClassStats:
+def compute(records: list[Record]) -> ClassStats:
     """Pass rates per test and score distributions per exercise (see the module docstring)."""
     ex_stats: dict[str, ExerciseStats] = {}
     tests: dict[str, TestStats] = {}
     for ex in EXERCISES:
-        infos = [rec["exercises"][ex.id] for rec in records if ex.id in rec["exercises"]]
+        infos = [rec.exercises[ex.id] for rec in records if ex.id in rec.exercises]
         if not infos:
             continue
-        graded = [float(i["points"]) for i in infos if i["status"] not in ("absent", "internal")]
-        max_points = max(float(i["max_points"]) for i in infos)
-        absent = sum(i["status"] == "absent" for i in infos)
+        graded = [i.points for i in infos if i.status == "graded"]
+        max_points = max(i.max_points for i in infos)
+        absent = sum(i.status == "absent" for i in infos)
         ex_stats[ex.id] = ExerciseStats(ex.id, max_points, graded, absent)
     for rec in records:
-        graded = {ex_id for ex_id, info in rec["exercises"].items()
-                  if info["status"] not in ("absent", "internal")}
-        for test in rec["tests"]:
-            if test["exercise"] not in graded:
+        handed_in = {ex_id for ex_id in rec.exercises if rec.handed_in(ex_id)}
+        for test in rec.tests:
+            if test.exercise not in handed_in:
                 continue
-            ts = tests.setdefault(test["nodeid"], TestStats(
-                test["nodeid"], test["exercise"], test["name"], bool(test["hidden"]),
-                float(test["max_points"])))
+            ts = tests.setdefault(test.nodeid, TestStats(
+                test.nodeid, test.exercise, test.name, test.hidden, test.max_points))
             ts.submitted += 1
-            ts.points += float(test["points"])
-            if test["status"] == "passed":
+            ts.points += test.points
+            if test.status == "passed":
                 ts.passed += 1
             else:
-                ts.outcomes[test["status"]] += 1
+                ts.outcomes[test.status] += 1
     for ts in tests.values():
         ex = ex_stats.get(ts.exercise)
         decent = ex is not None and ex.max_points > 0 and \
@@ -145,19 +144,13 @@ def compute(records: list[dict[str, Any]]) -> ClassStats:
     return ClassStats(len(records), list(ex_stats.values()), ranked)
 
 
-def _num(x: float) -> str:
-    return f"{round(x, 2):g}"
-
-
 def _cell(text: str) -> str:
     """A Markdown table cell: pipes escaped, one line."""
     return " ".join(text.split()).replace("|", "\\|")
 
 
 def _status(status: str) -> str:
-    from grading.batch.outputs import STATUS_FR
-
-    return t(STATUS_FR.get(status, status), status)
+    return status_label(status)
 
 
 def markdown(stats: ClassStats, pictures: dict[str, str] | None = None) -> str:
@@ -180,12 +173,12 @@ def markdown(stats: ClassStats, pictures: dict[str, str] | None = None) -> str:
         title = _cell(BY_ID[ex.exercise].title if ex.exercise in BY_ID else "")
         if ex.scores:
             s = ex.summary()
-            values = [_num(s[k]) for k in ("mean", "median", "min", "max")]
+            values = [points_text(s[k]) for k in ("mean", "median", "min", "max")]
             hist = " · ".join(str(c) for c in ex.histogram())
         else:  # nobody handed it in: no distribution to show
             values, hist = ["—"] * 4, "—"
         lines.append(f"| {ex.exercise} — {title} | {ex.submitted} | {ex.absent} | "
-                     f"{' | '.join(values)} | {_num(ex.max_points)} | {hist} |")
+                     f"{' | '.join(values)} | {points_text(ex.max_points)} | {hist} |")
     lines.append("")
     if "scores" in pictures:
         lines += [f"![{t('distribution des notes', 'score distributions')}]"
@@ -207,7 +200,7 @@ def markdown(stats: ClassStats, pictures: dict[str, str] | None = None) -> str:
         fails = ", ".join(f"{_status(status)} {n}" for status, n in ts.outcomes.most_common())
         lines.append(f"| {mark} | {ts.exercise} | {_cell(ts.name)} | {hidden} | "
                      f"{ts.passed}/{ts.submitted} ({ts.pass_rate:.0%}) | "
-                     f"{_num(ts.mean_points)} / {_num(ts.max_points)} | {fails} |")
+                     f"{points_text(ts.mean_points)} / {points_text(ts.max_points)} | {fails} |")
     lines.append("")
     for ex in stats.exercises:
         if ex.exercise in pictures:

@@ -29,7 +29,8 @@ import pytest
 
 from grading.authoring.mutants.ex01 import MUTANTS
 from grading.authoring.release import scan, solution_lines
-from grading.batch import outputs
+from grading.batch import records
+from grading.batch.records import ExerciseScore, Record
 from grading.nbgrader import cell
 from grading.nbgrader.cell import summary
 from grading.nbgrader.commands import add_cli
@@ -98,12 +99,13 @@ def test_cell_summary_lists_failures_and_clamps_points():
                           "obtenu 4", False),
                TestResult("hidden/t.py::test_a", "ex01", "calcul A caché", 1, 1, "passed", "",
                           True)]
-    rec = outputs.student_record("x", "d", results, [], [])
+    rec = Record.build("x", "d", results, [], [])
     points, text = summary(EX01, rec)
     assert points == 1.0
     assert "1 / 3" in text and "✗ calcul A — 0/2" in text and "obtenu 4" in text
     assert "calcul A caché" not in text  # a passing test is not listed
-    rec["exercises"]["ex01"]["points"] = 99  # never more than the cell's points (nbgrader aborts)
+    # never more than the cell's points (nbgrader aborts)
+    rec.exercises["ex01"] = ExerciseScore(99, 3, "graded")
     assert summary(EX01, rec)[0] == EX01.points
 
 
@@ -117,7 +119,7 @@ def test_score_grades_once_per_notebook_and_never_raises(tmp_path, monkeypatch, 
 
     def fake_grader(files, timeout):
         calls.append(sorted(files))
-        return outputs.student_record("copie", "d", results, [], [])
+        return Record.build("copie", "d", results, [], [])
 
     monkeypatch.setattr(cell, "_CACHE", {})
     monkeypatch.setattr(cell, "run_grader", fake_grader)
@@ -158,8 +160,7 @@ def write_record(out: Path, student: str, points: dict[str, list[float] | None],
             status = "absent" if got is None else ("passed" if got[k] == max_points else "failed")
             results.append(TestResult(nodeid, ex_id, nodeid, 0.0 if got is None else got[k],
                                       max_points, status, "", hidden))
-    outputs.write_json_atomic(out / f"{student}.json",
-                              outputs.student_record(student, "digest", results, [], []))
+    records.save(out, Record.build(student, "digest", results, [], []))
 
 
 def scores(db: Path) -> dict[tuple[str, str], float]:
@@ -313,8 +314,8 @@ def test_gradebook_round_trip_through_nbgrader_export(graded_class):
     assignments = {a for a, _ in table}
     assert "ex01" in assignments and assignments <= {ex.id for ex in EXERCISES}
     assert len(table) == 3 * len(assignments)
-    max_points = {ex_id: info["max_points"]
-                  for ex_id, info in outputs.load_records(out)[0]["exercises"].items()}
+    max_points = {ex_id: info.max_points
+                  for ex_id, info in records.load_all(out)[0].exercises.items()}
     for (assignment, student), row in table.items():
         assert float(row["score"]) == first_grades[student][assignment], (assignment, student)
         assert float(row["max_score"]) == max_points[assignment]

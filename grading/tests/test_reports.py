@@ -1,7 +1,7 @@
 """``dlkit report``: class statistics, Moodle and Gradescope exports, similarity report.
 
 Statistics and exports are checked number by number on synthetic records built
-with ``outputs.student_record``; the similarity report on a hand-written class
+with ``Record.build``; the similarity report on a hand-written class
 of ex01 solutions (four written independently, one copy with every name,
 literal, comment and layout changed, a copy of the reference, two untouched
 stubs, one that does not parse); and the whole command once on a real ``grade``
@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from grading.batch import outputs
+from grading.batch import outputs, records
+from grading.batch.records import Record
 from grading.reports import exports, similarity, stats
 from grading.reports.report import add_cli, report
 from grading.results import TestResult
@@ -50,7 +51,7 @@ def record(student: str, outcomes: dict[str, str]) -> dict:
                                   max_points, status,
                                   "" if status == "passed" else f"message {name} {student}",
                                   hidden))
-    return outputs.student_record(student, "digest", results, [], [])
+    return Record.build(student, "digest", results, [], [])
 
 
 CLASS = [
@@ -73,7 +74,7 @@ def french(monkeypatch):
 
 
 def test_record_totals_are_what_the_class_says():
-    assert [r["total"] for r in CLASS] == [7.0, 4.0, 2.0, 6.0, 0.0]
+    assert [r.total for r in CLASS] == [7.0, 4.0, 2.0, 6.0, 0.0]
 
 
 def test_statistics_per_exercise():
@@ -183,9 +184,9 @@ def test_gradescope_results(tmp_path):
         [f"gradescope/s{k}/results.json" for k in range(1, 6)]
     for rec, path in zip(CLASS, paths, strict=True):
         data = json.loads(path.read_text(encoding="utf-8"))
-        assert data["score"] == rec["total"]
-        assert sum(test["score"] for test in data["tests"]) == rec["total"]
-        assert sum(test["max_score"] for test in data["tests"]) == rec["max_total"]
+        assert data["score"] == rec.total
+        assert sum(test["score"] for test in data["tests"]) == rec.total
+        assert sum(test["max_score"] for test in data["tests"]) == rec.max_total
         for test in data["tests"]:
             assert set(test) == {"name", "number", "score", "max_score", "status", "output",
                                  "visibility"}
@@ -418,7 +419,7 @@ def test_report_without_records_fails_clearly(tmp_path, capsys, french):
 
 def test_report_with_a_bad_roster_writes_nothing(tmp_path, capsys):
     for rec in CLASS:
-        outputs.write_json_atomic(tmp_path / f"{rec['student']}.json", rec)
+        records.save(tmp_path, rec)
     bad = tmp_path / "roster.csv"
     bad.write_text("email\nx@y.fr\n", encoding="utf-8")
     assert run_cli(str(tmp_path), "--roster", str(bad)) == 2
@@ -459,23 +460,23 @@ def test_report_on_a_real_graded_class(tmp_path, capsys):
         assert str(folder / name) in printed
     assert "stub" in printed  # the student missing from the roster is named
 
-    records = {r["student"]: r for r in outputs.load_records(out)}
-    assert records["ref"]["total"] == 20 and 0 < records["bug"]["total"] < 20
-    bug_total = f"{records['bug']['total']:g}"
+    graded = {r.student: r for r in records.load_all(out)}
+    assert graded["ref"].total == 20 and 0 < graded["bug"].total < 20
+    bug_total = f"{graded['bug'].total:g}"
     with (folder / "moodle.csv").open(encoding="utf-8", newline="") as f:
         assert list(csv.reader(f)) == [["Email address", "ex01", "total"],
                                        ["bug@univ.fr", bug_total, bug_total],
                                        ["ref@univ.fr", "20", "20"]]
     assert (folder / "moodle_unmatched.txt").read_text(encoding="utf-8") == "stub\n"
-    for student, rec in records.items():
+    for student, rec in graded.items():
         data = json.loads((folder / f"gradescope/{student}/results.json").read_text("utf-8"))
-        assert data["score"] == rec["total"]
-        assert sum(test["score"] for test in data["tests"]) == rec["total"]
+        assert data["score"] == rec.total
+        assert sum(test["score"] for test in data["tests"]) == rec.total
     stats_md = (folder / "statistics.md").read_text(encoding="utf-8")
     assert "| ex01 — " in stats_md and "| 3 | 0 |" in stats_md  # 3 handed in, 0 absent
 
     analysed = similarity.analyse_exercise(
-        "ex01", "ex01_tensors", {s: (subs / s / "ex01_tensors.py").read_text() for s in records},
+        "ex01", "ex01_tensors", {s: (subs / s / "ex01_tensors.py").read_text() for s in graded},
         STUB, REFERENCE)
     assert analysed.untouched == ["stub"]
     assert [(p.a, p.b) for p in analysed.flagged] == [("bug", "ref")]  # one literal apart
@@ -485,7 +486,7 @@ def test_report_on_a_real_graded_class(tmp_path, capsys):
 
 def test_report_without_the_submissions_folder_still_writes_the_rest(tmp_path, capsys):
     for rec in CLASS:
-        outputs.write_json_atomic(tmp_path / f"{rec['student']}.json", rec)
+        records.save(tmp_path, rec)
     outputs.write_run_info(tmp_path, tmp_path / "gone", 1.0)
     assert report(tmp_path) == 1
     assert "--submissions" in capsys.readouterr().out

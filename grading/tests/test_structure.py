@@ -13,8 +13,8 @@ from grading.seam import KIT_ROOT
 PACKAGE = KIT_ROOT / "grading"
 INTERFACES: dict[str, set[str]] = {
     # reports and the gradebook read the batch grader's records and submissions folder
-    "reports": {"batch.outputs", "batch.submissions"},
-    "nbgrader": {"batch.outputs", "authoring.release"},  # a course is leak-scanned too
+    "reports": {"batch.records", "batch.outputs", "batch.submissions"},
+    "nbgrader": {"batch.records", "authoring.release"},  # a course is leak-scanned too
     "authoring": {"batch.forkrun"},  # the meta-tests grade through the batch fork server
     "batch": set(),
 }

@@ -30,6 +30,9 @@ class SuiteRun:
 
 
 def test_files(ex: Exercise, *, hidden: bool, root: Path = KIT_ROOT) -> list[Path]:
+    """The suite of ``ex``: its public test files (``tests/test_exNN_*.py``), then with
+    ``hidden`` its hidden ones (``grading/hidden/test_exNN_*.py``). The one definition of a
+    suite: ``make check``, ``watch``, the batch grader and the meta-tests all use it."""
     files = sorted((root / "tests").glob(f"test_{ex.id}_*.py"))
     if hidden:
         files += sorted((root / "grading" / "hidden").glob(f"test_{ex.id}_*.py"))

@@ -28,6 +28,7 @@ from grading.batch import sandbox
 from grading.batch.submissions import Submission
 from grading.registry import EXERCISES, Exercise
 from grading.results import INTERNAL_LABEL, STATUSES, TestResult
+from grading.runner import test_files
 from grading.seam import KIT_ROOT
 
 MAX_REPORT_BYTES = 4 << 20
@@ -60,12 +61,12 @@ class Suite:
 
 def load_suites(root: Path = KIT_ROOT, exercises: tuple[Exercise, ...] = EXERCISES
                 ) -> dict[str, Suite]:
+    """Each exercise's public and hidden test files (:func:`grading.runner.test_files`, the
+    definition ``make check`` uses too), laid out as ``tests/`` and ``hidden/``."""
     suites = {}
     for ex in exercises:
-        files = {f"tests/{p.name}": p.read_bytes()
-                 for p in sorted((root / "tests").glob(f"test_{ex.id}_*.py"))}
-        files |= {f"hidden/{p.name}": p.read_bytes()
-                  for p in sorted((root / "grading" / "hidden").glob(f"test_{ex.id}_*.py"))}
+        files = {f"{'hidden' if p.parent.name == 'hidden' else 'tests'}/{p.name}": p.read_bytes()
+                 for p in test_files(ex, hidden=True, root=root)}
         suites[ex.id] = Suite(ex, files)
     return suites
 

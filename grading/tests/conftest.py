@@ -35,6 +35,20 @@ def variant_runs() -> dict[str, meta.SuiteRun]:
     return {variant.id: run for variant, run in meta.run_variants()}
 
 
+def pytest_sessionfinish(session) -> None:
+    # Under pytest-xdist (make test runs two workers) the counts live in each worker:
+    # hand them to the controller, which prints them.
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["dlkit_counts"] = COUNTS
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    for name, (good, total) in getattr(node, "workeroutput", {}).get("dlkit_counts", {}).items():
+        count(name, good, total)
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     if not COUNTS:
         return

@@ -29,7 +29,7 @@ def test_exercise_is_complete(ex):
     assert (root / "exercises" / f"{ex.module}.py").is_file()
     assert list((root / "tests").glob(f"test_{ex.id}_*.py")), "no public tests"
     assert list((root / "grading" / "hidden").glob(f"test_{ex.id}_*.py")), "no hidden tests"
-    assert (root / "grading" / "mutants" / f"{ex.id}.py").is_file(), "no mutants"
+    assert (root / "grading" / "authoring" / "mutants" / f"{ex.id}.py").is_file(), "no mutants"
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=EX_IDS)

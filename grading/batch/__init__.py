@@ -6,7 +6,8 @@
 - :mod:`.sandbox`: namespaces, mounts, uid drop, cgroups and rlimits of one sandbox;
 - :mod:`.submissions`: a class folder (sub-folders or zips) read into files;
 - :mod:`.outputs`: the per-student records, ``grades.csv`` and the feedback files;
-- :mod:`.flags`: static flags raised on a submission's source;
+- :mod:`.static_flags`: constructs to review in a submission's source (rules, name
+  resolution, the scan), raised without importing it;
 - :mod:`.cluster`: the same jobs on a Dask cluster; :mod:`.forkrun`: the kit's own rewrites
   (meta-tests) graded through the same fork server.
 

@@ -35,13 +35,12 @@ def up_to_date(path: Path, digest: str) -> bool:
 
 def scan_flags(sub: Submission) -> list[records.Flag]:
     try:
-        from grading.batch.flags import scan_source
+        from grading.batch.static_flags import scan_source
     except ImportError:  # pragma: no cover - flags are optional
         return []
-    found = []
+    found: list[records.Flag] = []
     for name, data in sorted(sub.files.items()):
-        for flag in scan_source(data.decode("utf-8", "replace"), name):
-            found.append(records.Flag(flag.module, flag.line, flag.kind, flag.detail))
+        found.extend(scan_source(data.decode("utf-8", "replace"), name))
     return found
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grading.batch.static_flags.flag import Flag
 from grading.registry import EXERCISES
 from grading.results import TestResult
 
@@ -34,16 +35,6 @@ class ExerciseScore:
         status = "internal" if "internal" in statuses else \
             "absent" if statuses == {"absent"} else "graded"
         return cls(sum(r.points for r in results), sum(r.max_points for r in results), status)
-
-
-@dataclass(frozen=True)
-class Flag:
-    """A static flag raised on the submission's source (see :mod:`grading.batch.flags`)."""
-
-    module: str
-    line: int
-    kind: str
-    detail: str
 
 
 @dataclass

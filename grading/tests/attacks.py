@@ -32,7 +32,7 @@ class Attack:
     """False where the README's threat model says the vector cannot be closed in-process;
     such attacks must at least be flagged for the instructor."""
     flag: str | None = None
-    """A static flag kind (grading/batch/flags.py) the scan must raise."""
+    """A static flag kind (grading/batch/static_flags/) the scan must raise."""
 
 
 WRONG = ("\ndef to_float_image(img):\n    return img\n\ndef normalize(x, mean, std):\n"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from grading.batch import flags as F
+from grading.batch import static_flags as F
+from grading.batch.static_flags import rules as R
 from grading.seam import KIT_ROOT
 
 
@@ -166,9 +167,9 @@ def test_each_kind_fires(source: str, kind: str) -> None:
 
 def test_every_kind_has_a_case() -> None:
     tables = (
-        {k for k, _ in F._IMPORTS.values()} | {k for k, _ in F._SYS_ATTRS.values()}
-        | {k for k, _ in F._CALLS.values()} | {k for _, k, _ in F._CALL_PREFIXES}
-        | {k for k, _ in F._METHODS.values()}
+        {k for k, _ in R._IMPORTS.values()} | {k for k, _ in R._SYS_ATTRS.values()}
+        | {k for k, _ in R._CALLS.values()} | {k for _, k, _ in R._CALL_PREFIXES}
+        | {k for k, _ in R._METHODS.values()}
         | {"open-write", "path-outside", "kit-path", "file-parent", "monkeypatch",
            "builtins-patch", "introspection", "dynamic-import", "env-write"})
     assert tables <= {k for _, k in CASES}

@@ -24,8 +24,12 @@ help:
 install:
 	$(PY) -m pip install -e ".[dev]"
 
+# Two pytest workers, one test module each at a time (module fixtures are computed once):
+# most kit tests wait on one single-threaded child process, so one core sits idle otherwise.
+TEST_WORKERS ?= 2
 test: lint stubs-check
-	$(PY) -m pytest grading/tests -p no:cacheprovider -q
+	$(PY) -m pytest grading/tests -p no:cacheprovider -q -n $(TEST_WORKERS) --dist loadscope \
+		--durations=15
 
 lint:
 	$(PY) -m ruff check .

@@ -14,6 +14,7 @@ import random
 import signal
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -135,6 +136,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def impl(request: pytest.FixtureRequest) -> Implementation:
     """The code under test, chosen by --impl."""
     return Implementation(resolve(request.config.getoption("impl"), request.config.rootpath))
+
+
+@pytest.fixture(scope="module")
+def ex(impl: Implementation, request: pytest.FixtureRequest) -> ModuleType:
+    """The module under test of the requesting file's exercise (``test_ex03_*.py`` ->
+    ``ex03_simple_nn``), loaded once per test module; a file may still define its own."""
+    exercise = exercise_of_test_file(request.path.name)
+    if exercise is None:
+        pytest.fail(f"{request.path.name}: the ex fixture serves exercise test files only "
+                    "(test_exNN_*.py)", pytrace=False)
+    return impl.load(exercise.module)
 
 
 @pytest.fixture(autouse=True)

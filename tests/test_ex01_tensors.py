@@ -12,11 +12,6 @@ from grading.i18n import t
 from grading.strategies import batch_shapes, features
 
 
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex01_tensors")
-
-
 @pytest.mark.points(1)
 @pytest.mark.hints(
     t("Regardez deux choses dans la sortie : son dtype, et l'intervalle de ses valeurs (une "

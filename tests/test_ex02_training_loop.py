@@ -16,11 +16,6 @@ from grading.expect import expect, expect_close, expect_converges, expect_type
 from grading.i18n import t
 
 
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex02_training_loop")
-
-
 class Recorder(nn.Module):
     """A Linear layer that notes, at each forward, its mode and whether autograd records."""
 

@@ -21,59 +21,10 @@ from grading.expect import (
 )
 from grading.i18n import t
 from grading.strategies import batch_sizes
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex03_simple_nn")
-
-
-def _layers(model: nn.Module, fin: int = 784, hidden: int = 128,
-            classes: int = 10) -> tuple[nn.Linear, nn.Linear]:
-    """The two nn.Linear layers of a SimpleNN, told apart by their shapes (never by name)."""
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    first = [m for m in linears if tuple(m.weight.shape) == (hidden, fin)]
-    second = [m for m in linears if tuple(m.weight.shape) == (classes, hidden)]
-    found = ", ".join(f"Linear({m.in_features}, {m.out_features})" for m in linears)
-    expect(len(linears) == 2 and len(first) == 1 and len(second) == 1,
-           what=t(f"couches nn.Linear de SimpleNN({fin}, {hidden}, {classes})",
-                  f"nn.Linear layers of SimpleNN({fin}, {hidden}, {classes})"),
-           expected=t(f"Linear({fin}, {hidden}) puis Linear({hidden}, {classes})",
-                      f"Linear({fin}, {hidden}) then Linear({hidden}, {classes})"),
-           got=found or t("aucune couche nn.Linear", "no nn.Linear layer"),
-           todo="SimpleNN.__init__",
-           hint=t("deux couches nn.Linear : in_features → hidden, puis hidden → num_classes",
-                  "two nn.Linear layers: in_features → hidden, then hidden → num_classes"))
-    return first[0], second[0]
-
-
-def _mlp() -> nn.Module:
-    """The tests' own small model, so that evaluate_model is graded apart from SimpleNN."""
-    return nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))
-
-
-def _accuracy(model: nn.Module, data_loader) -> float:
-    """Test-set accuracy recomputed by the test: correct predictions / examples."""
-    model.eval()
-    correct, seen = 0, 0
-    with torch.no_grad():
-        for x, y in data_loader:
-            correct += int((model(x).argmax(dim=1) == y).sum())
-            seen += len(y)
-    return correct / seen
-
-
-class _CountingSGD(torch.optim.SGD):
-    """SGD that counts its optimizer.step() calls."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.steps = 0
-
-    def step(self, closure=None):
-        self.steps += 1
-        return super().step(closure)
-
+from grading.testkit import Ex03CountingSGD as _CountingSGD
+from grading.testkit import ex03_accuracy as _accuracy
+from grading.testkit import ex03_layers as _layers
+from grading.testkit import ex03_mlp as _mlp
 
 # --- SimpleNN ---------------------------------------------------------------------------
 

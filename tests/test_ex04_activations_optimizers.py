@@ -9,15 +9,10 @@ which optimizer trained which model. Nothing depends on the student's ex03 code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 import torch
 from torch import nn
-from torch.optim.optimizer import register_optimizer_step_post_hook
 
-from grading.data import loader, take
 from grading.expect import (
     expect,
     expect_close,
@@ -26,99 +21,19 @@ from grading.expect import (
     expect_type,
 )
 from grading.i18n import t
+from grading.testkit import EX04_ACTIVATIONS as ACTIVATIONS
+from grading.testkit import EX04_PROBE as PROBE
+from grading.testkit import Ex04TinyNet as TinyNet
+from grading.testkit import ex04_loaders
+from grading.testkit import ex04_run_compare as run_compare
 
-ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 OPTIMIZER_NAMES = ("sgd", "sgd_momentum", "adam", "rmsprop")
-PROBE = torch.linspace(-4, 4, 17)
-"""Inputs on which an activation module is compared with torch.relu / tanh / sigmoid."""
-TRAIN_DIGITS, TEST_DIGITS, BATCH = 200, 100, 50
-"""Tiny on purpose: 4 steps per epoch keep every compare call under 0.1 s on a CPU."""
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex04_activations_optimizers")
 
 
 @pytest.fixture(scope="module")
 def loaders(mnist):
     """Non-shuffled train (200 digits) and test (100 digits) loaders, batches of 50."""
-    return loader(take(mnist.train, TRAIN_DIGITS), BATCH), loader(take(mnist.test, TEST_DIGITS),
-                                                                    BATCH)
-
-
-def _record_initial(model: TinyNet, args) -> None:
-    """Keep the parameters of the first forward with autograd on: where training starts."""
-    if model.initial is None and torch.is_grad_enabled():
-        model.initial = [p.detach().clone() for p in model.parameters()]
-
-
-class TinyNet(nn.Module):
-    """The model ``make_model`` builds; remembers what it received and how it started."""
-
-    def __init__(self, activation) -> None:
-        super().__init__()
-        self.received = [activation]  # a plain list: not registered as a submodule
-        act = activation if isinstance(activation, nn.Module) else nn.Identity()
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, 32), act, nn.Linear(32, 10))
-        self.initial: list[torch.Tensor] | None = None
-        """Parameters at the first forward with grad enabled: training's starting point."""
-        self.steps: list[type] = []
-        """Class of the optimizer of each step taken on this model's parameters."""
-        self.register_forward_pre_hook(_record_initial)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
-
-    @property
-    def kind(self) -> str | None:
-        return kind_of(self.received[0])
-
-
-def kind_of(module) -> str | None:
-    """"relu", "tanh" or "sigmoid" when ``module`` computes that function, else None."""
-    if not isinstance(module, nn.Module):
-        return None
-    try:
-        with torch.no_grad():
-            out = module(PROBE.clone())
-    except Exception:  # noqa: BLE001 - any failure means "not an activation we know"
-        return None
-    for name, fn in ACTIVATIONS.items():
-        if isinstance(out, torch.Tensor) and out.shape == PROBE.shape and \
-                torch.allclose(out.float(), fn(PROBE), atol=1e-6):
-            return name
-    return None
-
-
-@contextmanager
-def watching_steps(models: list[TinyNet]) -> Iterator[None]:
-    """Record, on each model of ``models``, the class of every optimizer stepping it."""
-    def hook(optimizer, args, kwargs) -> None:
-        ids = {id(p) for group in optimizer.param_groups for p in group["params"]}
-        for model in models:
-            if any(id(p) in ids for p in model.parameters()):
-                model.steps.append(type(optimizer))
-
-    handle = register_optimizer_step_post_hook(hook)
-    try:
-        yield
-    finally:
-        handle.remove()
-
-
-def run_compare(ex, configs, loaders, epochs=1, device="cpu"):
-    """Call ``compare`` with a recording ``make_model``; return its result and the models."""
-    models: list[TinyNet] = []
-
-    def make_model(activation):
-        model = TinyNet(activation)
-        models.append(model)
-        return model
-
-    with watching_steps(models):
-        results = ex.compare(configs, make_model, *loaders, device=device, epochs=epochs)
-    return results, models
+    return ex04_loaders(mnist)
 
 
 def expect_received_activations(models: list[TinyNet], configs) -> None:

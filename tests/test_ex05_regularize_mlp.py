@@ -27,33 +27,12 @@ from grading.expect import (
     fmt_number,
 )
 from grading.i18n import t
+from grading.testkit import EX05_ACTIVATIONS as ACTIVATIONS
+from grading.testkit import ex05_histogram_matches as histogram_matches
+from grading.testkit import ex05_linear_layers as linear_layers
 
-ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 SIZES = [20, 16, 12, 5]
 """A small MLP whose layers all have different shapes, so each is found by its shape."""
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex05_regularize_mlp")
-
-
-def linear_layers(model: nn.Module, sizes: list[int], todo: str = "MLP.__init__") -> list:
-    """The nn.Linear layers of MLP(sizes), in order, told apart by their shapes."""
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    shapes = [(b, a) for a, b in zip(sizes[:-1], sizes[1:])]
-    found = [[m for m in linears if tuple(m.weight.shape) == shape] for shape in shapes]
-    wanted = ", ".join(f"Linear({a}, {b})" for a, b in zip(sizes[:-1], sizes[1:]))
-    got = ", ".join(f"Linear({m.in_features}, {m.out_features})" for m in linears)
-    expect(len(linears) == len(shapes) and all(len(f) == 1 for f in found),
-           what=t(f"couches nn.Linear de MLP({sizes})", f"nn.Linear layers of MLP({sizes})"),
-           expected=wanted, got=got or t("aucune couche nn.Linear", "no nn.Linear layer"),
-           todo=todo,
-           hint=t("une nn.Linear(sizes[i], sizes[i + 1]) par paire de tailles voisines, "
-                  "la dernière comprise",
-                  "one nn.Linear(sizes[i], sizes[i + 1]) per pair of neighbouring sizes, "
-                  "the last one included"))
-    return [f[0] for f in found]
 
 
 def oracle(layers: list[nn.Linear], x: torch.Tensor, act) -> torch.Tensor:
@@ -518,15 +497,6 @@ def read_events(logdir):
     acc = EventAccumulator(str(logdir), size_guidance={SCALARS: 0, HISTOGRAMS: 0})
     acc.Reload()
     return acc
-
-
-def histogram_matches(value, tensor: torch.Tensor) -> bool:
-    """A TensorBoard histogram describes ``tensor``: same count, minimum, maximum and sum."""
-    v = tensor.detach().double().flatten()
-    tol = 1e-6 * (1 + float(v.abs().max()))
-    return (int(value.num) == v.numel() and abs(value.min - float(v.min())) <= tol
-            and abs(value.max - float(v.max())) <= tol
-            and abs(value.sum - float(v.sum())) <= 1e-4 * (1 + float(v.abs().sum())))
 
 
 @pytest.mark.points(1)

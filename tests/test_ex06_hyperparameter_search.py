@@ -30,15 +30,13 @@ from grading.expect import (
     expect_close,
     expect_equal,
     expect_raises,
-    expect_type,
 )
 from grading.i18n import t
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex06_hyperparameter_search")
-
+from grading.testkit import Ex06ScoreTable as ScoreTable
+from grading.testkit import ex06_call_grid as call_grid
+from grading.testkit import ex06_call_kfold as call_kfold
+from grading.testkit import ex06_fold_signature as fold_signature
+from grading.testkit import ex06_lrs as record_lrs
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -53,63 +51,6 @@ def spaces(draw, max_keys: int = 3, max_values: int = 3) -> dict[str, list]:
     keys = draw(st.lists(st.sampled_from(KEYS), min_size=1, max_size=max_keys, unique=True))
     return {k: draw(st.lists(VALUES, min_size=1, max_size=max_values, unique=True))
             for k in keys}
-
-
-def call_grid(ex, space: dict[str, list]) -> list[dict]:
-    """``grid(space)``, checked to be a list of dicts holding exactly the keys of ``space``."""
-    configs = ex.grid(space)
-    expect_type(configs, list, what=t(f"type renvoyé par grid({space!r})",
-                                      f"type returned by grid({space!r})"),
-                todo="grid", hint=t("renvoyez une liste de dictionnaires (pas un générateur)",
-                                    "return a list of dicts (not a generator)"))
-    for config in configs:
-        expect(isinstance(config, dict) and sorted(config) == sorted(space),
-               what=t(f"une configuration de grid({space!r})",
-                      f"a configuration of grid({space!r})"),
-               expected=t(f"un dict avec les clés {sorted(space)}",
-                          f"a dict with the keys {sorted(space)}"),
-               got=repr(config)[:200], todo="grid",
-               hint=t("chaque configuration est un dictionnaire nom → valeur avec toutes les "
-                      "clés de space (par ex. dict(zip(clés, valeurs)))",
-                      "every configuration is a dict name → value with all the keys of space "
-                      "(e.g. dict(zip(keys, values)))"))
-    return configs
-
-
-def as_indices(seq, *, what: str) -> list[int]:
-    """A fold's indices as a list of Python ints (a numpy array or a tensor is accepted)."""
-    if hasattr(seq, "tolist"):
-        seq = seq.tolist()
-    ok = isinstance(seq, (list, tuple)) and all(
-        isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in seq)
-    expect(ok, what=what, expected=t("une liste d'entiers", "a list of integers"),
-           got=repr(seq)[:200], todo="kfold_indices",
-           hint=t("train et val sont des listes d'indices entiers (.tolist() sur un tenseur)",
-                  "train and val are lists of integer indices (.tolist() on a tensor)"))
-    return [int(i) for i in seq]
-
-
-def call_kfold(ex, n: int, k: int, seed: int) -> list[tuple[list[int], list[int]]]:
-    """``kfold_indices(n, k, seed)`` as k pairs of int lists, after checking its structure."""
-    folds = ex.kfold_indices(n, k, seed)
-    call = f"kfold_indices({n}, {k}, seed={seed})"
-    expect(isinstance(folds, (list, tuple)) and len(folds) == k,
-           what=t(f"résultat de {call}", f"result of {call}"),
-           expected=t(f"une liste de {k} paires (train, val)", f"a list of {k} pairs (train, val)"),
-           got=repr(folds)[:200], todo="kfold_indices",
-           hint=t("une paire (train, val) par pli : k paires en tout",
-                  "one (train, val) pair per fold: k pairs in all"))
-    out = []
-    for i, pair in enumerate(folds):
-        expect(isinstance(pair, (list, tuple)) and len(pair) == 2,
-               what=t(f"pli {i} de {call}", f"fold {i} of {call}"),
-               expected=t("une paire (train, val)", "a pair (train, val)"),
-               got=repr(pair)[:200], todo="kfold_indices")
-        out.append((as_indices(pair[0], what=t(f"train du pli {i} de {call}",
-                                                f"train of fold {i} of {call}")),
-                    as_indices(pair[1], what=t(f"val du pli {i} de {call}",
-                                               f"val of fold {i} of {call}"))))
-    return out
 
 
 def expect_partition(folds, n: int, k: int, seed: int) -> None:
@@ -145,11 +86,6 @@ def expect_partition(folds, n: int, k: int, seed: int) -> None:
                todo="kfold_indices",
                hint=t("train = tous les indices qui ne sont pas dans val (le complément)",
                       "train = every index that is not in val (the complement)"))
-
-
-def fold_signature(folds) -> list[list[int]]:
-    """What identifies a split: each fold's validation indices, fold by fold."""
-    return [sorted(val) for _, val in folds]
 
 
 def results_table(results, *, todo: str = "grid_search") -> list[tuple[dict, float]]:
@@ -229,18 +165,6 @@ def expect_search_result(out, space: dict[str, list], score_of, *, todo: str = "
                   "max(results, key=lambda r: r[1])[0], not min"))
 
 
-class ScoreTable:
-    """A ``train_and_score`` that looks scores up in a table and counts its calls."""
-
-    def __init__(self, score_of) -> None:
-        self.score_of = score_of
-        self.calls: list[dict] = []
-
-    def __call__(self, config: dict) -> float:
-        self.calls.append(dict(config))
-        return self.score_of(config)
-
-
 def expect_called_once_each(scorer: ScoreTable, space: dict[str, list]) -> None:
     combos = [dict(zip(space, values)) for values in itertools.product(*space.values())]
     counts = [sum(c == config for c in scorer.calls) for config in combos]
@@ -260,10 +184,6 @@ def expect_called_once_each(scorer: ScoreTable, space: dict[str, list]) -> None:
                   "trouver le meilleur)",
                   "call train_and_score once per configuration of grid(space) and keep its "
                   "score (training is expensive: do not redo it to find the best)"))
-
-
-def record_lrs(optimizer: torch.optim.Optimizer) -> list[float]:
-    return [group["lr"] for group in optimizer.param_groups]
 
 
 def sgd(lr: float) -> torch.optim.Optimizer:

@@ -23,41 +23,13 @@ from grading.expect import (
     expect_shape,
 )
 from grading.i18n import t
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex07_cnn_basics")
-
-
-def _cnn_params(in_channels: int, num_classes: int, image_size: int) -> int:
-    """Trainable parameters of SimpleCNN: two 3×3 convolutions and two Linear layers."""
-    side = image_size // 2 // 2
-    return ((in_channels * 9 * 32 + 32) + (32 * 9 * 64 + 64)
-            + (64 * side * side * 128 + 128) + (128 * num_classes + num_classes))
-
-
-def _cnn_layers(model: nn.Module, in_channels: int, num_classes: int,
-                image_size: int) -> tuple[nn.Conv2d, nn.Conv2d, nn.Linear, nn.Linear]:
-    """The four layers of a SimpleCNN, told apart by their weight shapes (never by name)."""
-    side = image_size // 2 // 2
-    shapes = ((32, in_channels, 3, 3), (64, 32, 3, 3), (128, 64 * side * side),
-              (num_classes, 128))
-    layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    found = [[m for m in layers if tuple(m.weight.shape) == shape] for shape in shapes]
-    described = ", ".join(f"{type(m).__name__}{tuple(m.weight.shape)}" for m in layers)
-    expect(len(layers) == 4 and all(len(f) == 1 for f in found),
-           what=t(f"couches de SimpleCNN({in_channels}, {num_classes}, {image_size})",
-                  f"layers of SimpleCNN({in_channels}, {num_classes}, {image_size})"),
-           expected=t("poids de formes ", "weights of shapes ") + ", ".join(map(str, shapes)),
-           got=described or t("aucune couche nn.Conv2d / nn.Linear",
-                              "no nn.Conv2d / nn.Linear layer"),
-           todo="SimpleCNN.__init__",
-           hint=t("Conv2d(in_channels, 32, 3), Conv2d(32, 64, 3), Linear(64·s·s, 128), "
-                  "Linear(128, num_classes) avec s = image_size // 4",
-                  "Conv2d(in_channels, 32, 3), Conv2d(32, 64, 3), Linear(64·s·s, 128), "
-                  "Linear(128, num_classes) with s = image_size // 4"))
-    return tuple(f[0] for f in found)  # type: ignore[return-value]
+from grading.testkit import ex07_call_cnn as _call_cnn
+from grading.testkit import ex07_cnn_layers as _cnn_layers
+from grading.testkit import ex07_cnn_params as _cnn_params
+from grading.testkit import ex07_distinct_values as _distinct_values
+from grading.testkit import ex07_module_state_close as _weights_close
+from grading.testkit import ex07_optimizer_state_close as _state_close
+from grading.testkit import ex07_train as _train
 
 
 def _cnn_oracle(layers, x: torch.Tensor) -> torch.Tensor:
@@ -68,43 +40,10 @@ def _cnn_oracle(layers, x: torch.Tensor) -> torch.Tensor:
     return F.linear(F.relu(F.linear(h.flatten(1), fc1.weight, fc1.bias)), fc2.weight, fc2.bias)
 
 
-def _call_cnn(model: nn.Module, x: torch.Tensor, what: str) -> torch.Tensor:
-    """model(x), a size mismatch inside the model becoming a learner message."""
-    try:
-        return model(x)
-    except RuntimeError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        expect(False, what=what, expected=t(f"une sortie pour une entrée {tuple(x.shape)}",
-                                            f"an output for an input {tuple(x.shape)}"),
-               got=f"RuntimeError: {first[:160]}", todo="SimpleCNN.__init__",
-               hint=t("utilisez in_channels pour la première convolution, padding=1 pour les "
-                      "deux (la taille est conservée), et calculez l'entrée de la première "
-                      "Linear à partir de image_size (64 · s · s, s = image_size // 4), sans "
-                      "tailles écrites en dur",
-                      "use in_channels for the first convolution, padding=1 for both (the "
-                      "size is kept), and compute the first Linear's input from image_size "
-                      "(64 · s · s, s = image_size // 4), with no hard-coded sizes"))
-        raise
-
-
 def _tiny_model() -> nn.Module:
     """The tests' own small CNN, so that checkpoints are graded apart from SimpleCNN."""
     return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Flatten(),
                          nn.Linear(4 * 8 * 8, 10))
-
-
-def _train(model: nn.Module, optimizer: torch.optim.Optimizer, data_loader,
-           epochs: int) -> float:
-    """The tests' own training loop; returns the last batch loss."""
-    model.train()
-    loss = torch.tensor(0.0)
-    for _ in range(epochs):
-        for x, y in data_loader:
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            optimizer.step()
-    return loss.item()
 
 
 # --- conv_output_size -------------------------------------------------------------------
@@ -159,15 +98,6 @@ def even_shapes(draw):
     """[N, C, H, W] with H and W even, kept small."""
     return (draw(st.integers(1, 3)), draw(st.integers(1, 3)), 2 * draw(st.integers(1, 5)),
             2 * draw(st.integers(1, 5)))
-
-
-def _distinct_values(shape: tuple[int, ...], seed: int) -> torch.Tensor:
-    """A tensor whose values are all different (no ties in any pooling window), mixed signs."""
-    gen = torch.Generator().manual_seed(seed)
-    n = 1
-    for side in shape:
-        n *= side
-    return (torch.randperm(n, generator=gen).float() - n / 2).reshape(shape) / n
 
 
 @pytest.mark.points(1)
@@ -394,33 +324,6 @@ def test_tensor_dataset(ex):
 # --- checkpoints --------------------------------------------------------------------------
 
 
-def _state_close(got: dict, want: dict, what: str, todo: str, hint: str) -> None:
-    """Two optimizer states ({param index: {name: tensor or number}}) hold the same values."""
-    expect(sorted(got) == sorted(want), what=what,
-           expected=t(f"un état pour {len(want)} paramètres",
-                      f"a state for {len(want)} parameters"),
-           got=t(f"un état pour {len(got)} paramètres", f"a state for {len(got)} parameters"),
-           todo=todo, hint=hint)
-    for index, entries in want.items():
-        for name, value in entries.items():
-            other = got[index].get(name)
-            expect(other is not None, what=what, expected=t(f"« {name} » pour le paramètre {index}",
-                                                           f"'{name}' for parameter {index}"),
-                   got=t("absent", "missing"), todo=todo, hint=hint)
-            if isinstance(value, torch.Tensor):
-                expect_close(torch.as_tensor(other).float(), value.float(),
-                             what=f"{what} ({name}, {index})", todo=todo, atol=1e-7, hint=hint)
-            else:
-                expect_close(float(other), float(value), what=f"{what} ({name}, {index})",
-                             todo=todo, atol=1e-7, hint=hint)
-
-
-def _weights_close(got: nn.Module, want: dict, what: str, hint: str) -> None:
-    for name, value in got.state_dict().items():
-        expect_close(value, want[name], what=f"{what} : {name}", todo="load_checkpoint",
-                     atol=1e-7, hint=hint)
-
-
 @pytest.mark.points(1)
 def test_checkpoint_resume_adam(ex, mnist, tmp_path, monkeypatch):
     """Checkpoint : 2 époques, sauvegarde, reprise (Adam) puis 2 époques = 4 époques d'affilée"""
@@ -463,6 +366,7 @@ def test_checkpoint_resume_adam(ex, mnist, tmp_path, monkeypatch):
                                                "loss returned by load_checkpoint"),
                  todo="load_checkpoint", atol=1e-6, hint=hint_pair)
     _weights_close(resumed, saved_weights, t("poids rechargés", "reloaded weights"),
+                   "load_checkpoint",
                    t("sauvegardez model.state_dict() et rechargez-le avec "
                      "model.load_state_dict(...) dans le modèle reçu",
                      "save model.state_dict() and load it with model.load_state_dict(...) "
@@ -480,6 +384,7 @@ def test_checkpoint_resume_adam(ex, mnist, tmp_path, monkeypatch):
     _weights_close(resumed, straight.state_dict(),
                    t("poids après reprise et 2 époques de plus, comparés à 4 époques d'affilée",
                      "weights after resuming and 2 more epochs, against 4 epochs straight"),
+                   "load_checkpoint",
                    t("rechargez le modèle et l'optimiseur (load_state_dict) : reprendre doit "
                      "donner exactement les mêmes poids que ne jamais s'arrêter",
                      "load the model and the optimizer (load_state_dict): resuming must give "

@@ -2,7 +2,6 @@
 forward applies them, where dropout acts, train/eval modes, learning on real digits),
 count_parameters with frozen layers, and load_fashion_mnist on IDX files the tests write."""
 
-import struct
 from pathlib import Path
 
 import pytest
@@ -24,21 +23,10 @@ from grading.expect import (
 )
 from grading.i18n import t
 from grading.strategies import batch_sizes
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex08_lenet5")
-
-
-STAGES = ("C1", "C2", "F3", "F4", "F5")
-
-
-def _describe(module: nn.Module) -> str:
-    if isinstance(module, nn.Conv2d):
-        k = "×".join(str(s) for s in module.kernel_size)
-        return f"Conv2d({module.in_channels}→{module.out_channels}, {k})"
-    return f"Linear({module.in_features}→{module.out_features})"
+from grading.testkit import EX08_STAGES as STAGES
+from grading.testkit import ex08_describe as _describe
+from grading.testkit import ex08_layers as _layers
+from grading.testkit import ex08_write_idx as _idx
 
 
 def _trace(model: nn.Module, x: torch.Tensor):
@@ -58,40 +46,6 @@ def _trace(model: nn.Module, x: torch.Tensor):
         for h in handles:
             h.remove()
     return out, calls
-
-
-def _layers(model: nn.Module, classes: int = 10) -> dict[str, nn.Module]:
-    """C1, C2, F3, F4 and F5 of a LeNet5, told apart by their sizes (never by name)."""
-    wanted = {"C1": (nn.Conv2d, 1, 6), "C2": (nn.Conv2d, 6, 16), "F3": (nn.Linear, 256, 120),
-              "F4": (nn.Linear, 120, 84), "F5": (nn.Linear, 84, classes)}
-    found: dict[str, list[nn.Module]] = {name: [] for name in wanted}
-    described = []
-    for m in model.modules():
-        if isinstance(m, nn.Conv2d):
-            sizes = (nn.Conv2d, m.in_channels, m.out_channels)
-        elif isinstance(m, nn.Linear):
-            sizes = (nn.Linear, m.in_features, m.out_features)
-        else:
-            continue
-        described.append(_describe(m))
-        for name, want in wanted.items():
-            if sizes == want:
-                found[name].append(m)
-    expect(all(len(ms) == 1 for ms in found.values()),
-           what=t(f"couches de LeNet5(num_classes={classes})",
-                  f"layers of LeNet5(num_classes={classes})"),
-           expected=t(f"une fois chacune : Conv2d(1→6), Conv2d(6→16), Linear(256→120), "
-                      f"Linear(120→84), Linear(84→{classes})",
-                      f"once each: Conv2d(1→6), Conv2d(6→16), Linear(256→120), "
-                      f"Linear(120→84), Linear(84→{classes})"),
-           got=", ".join(described) or t("aucune couche Conv2d ni Linear",
-                                         "no Conv2d or Linear layer"),
-           todo="LeNet5.__init__",
-           hint=t("sans padding, 28 → 24 → 12 → 8 → 4 : F3 reçoit 16·4·4 = 256 valeurs ; "
-                  "la dernière couche utilise num_classes",
-                  "without padding, 28 → 24 → 12 → 8 → 4: F3 receives 16·4·4 = 256 values; "
-                  "the last layer uses num_classes"))
-    return {name: ms[0] for name, ms in found.items()}
 
 
 def _received(model: nn.Module, layers: dict[str, nn.Module], x: torch.Tensor,
@@ -139,15 +93,6 @@ def _show(segments: list[str]) -> str:
 
 
 # --- FashionMNIST files --------------------------------------------------------------------
-
-
-def _idx(path: Path, data: torch.Tensor) -> None:
-    """An uncompressed IDX file as in the FashionMNIST archives (magic 2051 images,
-    2049 labels: big-endian, uint8 data)."""
-    magic = 2048 + data.dim()  # 0x08 (uint8) << 8 | number of dimensions
-    with open(path, "wb") as f:
-        f.write(struct.pack(">I", magic) + struct.pack(f">{data.dim()}I", *data.shape))
-        f.write(data.to(torch.uint8).numpy().tobytes())
 
 
 def _write_fashion(root: Path, n_train: int, n_val: int):

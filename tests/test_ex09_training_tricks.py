@@ -20,31 +20,15 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 from grading.data import loader, take
 from grading.expect import expect, expect_close, expect_equal, expect_tensor, expect_type
 from grading.i18n import t
-
-CURVES = ("train_loss", "val_loss", "train_acc", "val_acc", "lr")
-"""The five per-epoch lists of fit's history."""
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex09_training_tricks")
+from grading.testkit import EX09_CURVES as CURVES
+from grading.testkit import ex09_idle_optimizer as _idle_optimizer
+from grading.testkit import ex09_mlp as _mlp
 
 
 @pytest.fixture(scope="module")
 def digits(mnist):
     """200 training digits (4 batches of 50, shuffled) and 100 validation digits (2 batches)."""
     return loader(take(mnist.train, 200), 50, shuffle=True), loader(take(mnist.test, 100), 50)
-
-
-def _mlp(hidden: int = 16) -> nn.Module:
-    """The tests' own small model, so that fit is graded apart from any other exercise."""
-    return nn.Sequential(nn.Flatten(), nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, 10))
-
-
-def _idle_optimizer(lr: float = 1.0) -> torch.optim.SGD:
-    """An SGD holding one parameter outside the model: the model's weights never move (every
-    epoch sees the same losses), while its learning rate can be scheduled and read."""
-    return torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=lr)
 
 
 def _oracle(model: nn.Module, data_loader) -> tuple[float, float]:

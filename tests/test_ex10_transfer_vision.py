@@ -16,7 +16,6 @@ from torch import nn
 from torch.nn import functional as F
 
 from grading.expect import (
-    LearnerFailure,
     expect,
     expect_close,
     expect_param_count,
@@ -25,42 +24,20 @@ from grading.expect import (
     fmt_number,
 )
 from grading.i18n import t
+from grading.testkit import EX10_RESNET18_PARAMS as RESNET18_PARAMS
+from grading.testkit import ex10_forbid_downloads
+from grading.testkit import ex10_is_head as _is_head
+from grading.testkit import ex10_snapshot as _snapshot
+from grading.testkit import ex10_total as _total
 
-RESNET18_PARAMS = 11_689_512
-"""torchvision's resnet18 with its 1,000-class ImageNet head (512·1000 + 1000 = 513,000)."""
 BN_PARAMS = 9_600
 """Weights and biases of resnet18's BatchNorm layers."""
-
-
-def _total(num_classes: int) -> int:
-    return RESNET18_PARAMS - 513_000 + 513 * num_classes
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex10_transfer_vision")
 
 
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch, tmp_path_factory):
     """No download, ever: an empty torch.hub cache and a download function that refuses."""
-    empty = tmp_path_factory.mktemp("torch_hub")
-
-    def refuse(url, *args, **kwargs):
-        raise LearnerFailure(
-            what=t("téléchargement de poids pendant les tests",
-                   "weights download during the tests"),
-            expected=t("aucun téléchargement (weights=None)", "no download (weights=None)"),
-            got=t(f"tentative de télécharger {url}", f"attempt to download {url}"),
-            todo="build_resnet18 / load_model",
-            hint=t("les tests tournent sans réseau : build_resnet18 transmet weights "
-                   "(None par défaut) à resnet18, et load_model construit son ResNet18 "
-                   "avec weights=None",
-                   "the tests run offline: build_resnet18 passes weights (None by default) "
-                   "to resnet18, and load_model builds its ResNet18 with weights=None"))
-
-    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(empty))
-    monkeypatch.setattr(torch.hub, "download_url_to_file", refuse)
+    ex10_forbid_downloads(monkeypatch, tmp_path_factory)
 
 
 @lru_cache(maxsize=4)
@@ -76,14 +53,6 @@ def _resnet(num_classes: int = 3) -> nn.Module:
     """The tests' own ResNet18 (torchvision, new head), so that freezing, counting and saving
     are graded apart from build_resnet18."""
     return copy.deepcopy(_template(num_classes))
-
-
-def _is_head(name: str) -> bool:
-    return name.startswith("fc.")
-
-
-def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
 def _trainable_names(model: nn.Module) -> list[str]:

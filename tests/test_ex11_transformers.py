@@ -28,17 +28,17 @@ from grading.expect import (
     fmt_number,
 )
 from grading.i18n import t
+from grading.testkit import EX11_MAX_POS as MAX_POS
+from grading.testkit import EX11_SCALE_HINT as SCALE_HINT
+from grading.testkit import EX11_SPECIALS as SPECIALS
+from grading.testkit import ex11_inner_linear as _inner_linear
+from grading.testkit import ex11_lora_modules as _lora_modules
+from grading.testkit import ex11_names as _names
+from grading.testkit import ex11_tiny as _tiny
 from grading.textdata import sentiment_sentences, sentiment_split
 
-SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 HEAD = ("pre_classifier", "classifier")
 """DistilBertForSequenceClassification's head, named by transformers (not by the student)."""
-DIM, HIDDEN, MAX_POS = 32, 64, 128
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex11_transformers")
 
 
 @pytest.fixture(scope="module")
@@ -74,16 +74,6 @@ def tok(hf, tmp_path_factory):
     folder = tmp_path_factory.mktemp("ex11_tokenizer")
     hf.DistilBertTokenizerFast(vocab=vocab, model_max_length=MAX_POS).save_pretrained(folder)
     return hf.AutoTokenizer.from_pretrained(folder)
-
-
-def _tiny(hf, tok, seed: int = 0, layers: int = 2) -> nn.Module:
-    """A tiny, randomly initialised DistilBertForSequenceClassification (2 labels)."""
-    config = hf.DistilBertConfig(vocab_size=len(tok), dim=DIM, n_layers=layers, n_heads=2,
-                                 hidden_dim=HIDDEN, max_position_embeddings=MAX_POS,
-                                 pad_token_id=tok.pad_token_id)
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        return hf.DistilBertForSequenceClassification(config)
 
 
 def _batches(tok, data, batch_size: int, seed: int):
@@ -136,10 +126,6 @@ def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
 
 def _is_head(name: str) -> bool:
     return name.split(".")[0] in HEAD
-
-
-def _names(names: list[str], limit: int = 4) -> str:
-    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
 
 
 # --- describe, count_layers ------------------------------------------------------------
@@ -488,12 +474,6 @@ def test_lora_linear_starts_as_base(ex):
                      todo="LoRALinear.forward", atol=1e-6, hint=B_ZERO_HINT)
 
 
-SCALE_HINT = t("forward = base(x) + dropout(x) @ A.T @ B.T * (alpha / r) : le facteur "
-               "d'échelle est alpha / r, pas r / alpha",
-               "forward = base(x) + dropout(x) @ A.T @ B.T * (alpha / r): the scaling is "
-               "alpha / r, not r / alpha")
-
-
 @pytest.mark.points(1)
 def test_lora_linear_formula_and_training(ex):
     """LoRALinear : base(x) + x Aᵀ Bᵀ · alpha/r, et l'optimiseur ne change que A et B"""
@@ -550,15 +530,6 @@ def test_lora_linear_formula_and_training(ex):
 
 
 # --- apply_lora, trainable_fraction ----------------------------------------------------
-
-
-def _lora_modules(ex, model: nn.Module) -> dict[str, nn.Module]:
-    return {n: m for n, m in model.named_modules() if isinstance(m, ex.LoRALinear)}
-
-
-def _inner_linear(lora: nn.Module) -> nn.Linear | None:
-    inner = [m for m in lora.modules() if isinstance(m, nn.Linear)]
-    return inner[0] if len(inner) == 1 else None
 
 
 def check_apply_lora(ex, model: nn.Module, enc, targets, r: int, alpha: float,

@@ -24,23 +24,13 @@ from grading.expect import (
     expect_type,
 )
 from grading.i18n import t
-
-CELLS = ("rnn", "gru", "lstm")
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}
-"""Gate blocks per recurrent layer: nn.RNN 1, nn.GRU 3, nn.LSTM 4."""
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex12_sequences")
-
-
-def _expected_params(cell: str, fin: int, hidden: int, classes: int, layers: int) -> int:
-    """k · (H·in + H·H + 2H) per layer (in = F for the first, H above), plus the head."""
-    k = GATES[cell]
-    recurrent = sum(k * (hidden * (fin if i == 0 else hidden) + hidden * hidden + 2 * hidden)
-                    for i in range(layers))
-    return recurrent + hidden * classes + classes
+from grading.testkit import EX12_CELLS as CELLS
+from grading.testkit import EX12_GATES as GATES
+from grading.testkit import ex12_expected_params as _expected_params
+from grading.testkit import ex12_saturating_batch as _saturating_batch
+from grading.testkit import ex12_sign_of_sum as _sign_of_sum
+from grading.testkit import ex12_tensors as _tensors
+from grading.testkit import ex12_train_and_score as _train_and_score
 
 
 class _HeadSpy:
@@ -256,16 +246,6 @@ def test_sequence_classifier_every_layer_learns(ex):
                    "weight_hh have not been used yet)"))
 
 
-def _saturating_batch(fin: int = 2) -> torch.Tensor:
-    """Long sequences of large values: an LSTM's cell state c grows well past 1 on them
-    (measured: max |c| ≥ 5 over 100 random initialisations), its hidden state h never does."""
-    x = 10 * torch.randn(16, 30, fin)
-    directions = torch.tensor([[1.0, 1], [-1, -1], [1, -1], [-1, 1], [1, 0], [0, 1], [-1, 0],
-                               [0, -1]])
-    x[:8] = 10 * directions[:, None, :fin]
-    return x
-
-
 @pytest.mark.points(1)
 def test_sequence_classifier_head_reads_h(ex):
     """SequenceClassifier : la couche linéaire lit h (dans [-1, 1]) et renvoie des logits bruts"""
@@ -310,40 +290,6 @@ def test_sequence_classifier_head_reads_h(ex):
                         "(nn.CrossEntropyLoss already applies it), nothing after the layer"))
 
 
-def _sign_of_sum(n: int, steps: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The tests' own data: x [n, steps, 1] standard normal, y = 1 when the sum is > 0."""
-    x = torch.randn(n, steps, 1, generator=torch.Generator().manual_seed(seed))
-    return x, (x.sum(dim=(1, 2)) > 0).long()
-
-
-def _train_and_score(model: nn.Module, seed: int, epochs: int = 5) -> float:
-    """The tests' own loop: Adam (lr 1e-2), batches of 50 of 1,000 sequences of 10 steps;
-    accuracy on 500 other sequences."""
-    x, y = _sign_of_sum(1000, 10, 100 + seed)
-    xt, yt = _sign_of_sum(500, 10, 200 + seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
-    order = torch.Generator().manual_seed(seed)
-    model.train()
-    for _ in range(epochs):
-        perm = torch.randperm(len(x), generator=order)
-        for i in range(0, len(x), 50):
-            idx = perm[i:i + 50]
-            optimizer.zero_grad()
-            out = model(x[idx])
-            expect_shape(out, (50, 2), what=t("sortie pour un lot de 50 séquences (50, 10, 1)",
-                                              "output for a batch of 50 sequences (50, 10, 1)"),
-                         todo="SequenceClassifier.forward",
-                         hint=t("l'entrée est [N, T, F] (batch_first=True) ; la sortie "
-                                "[N, num_classes]",
-                                "the input is [N, T, F] (batch_first=True); the output "
-                                "[N, num_classes]"))
-            F.cross_entropy(out, y[idx]).backward()
-            optimizer.step()
-    model.eval()
-    with torch.no_grad():
-        return float((model(xt).argmax(dim=1) == yt).float().mean())
-
-
 @pytest.mark.points(1)
 def test_sequence_classifier_learns_sign_of_sum(ex):
     """SequenceClassifier (LSTM) apprend le signe d'une somme : ≥ 85 % après 5 époques"""
@@ -364,12 +310,6 @@ def test_sequence_classifier_learns_sign_of_sum(ex):
 
 
 # --- make_sign_of_sum_dataset -----------------------------------------------------------------
-
-
-def _tensors(dataset) -> tuple[torch.Tensor, torch.Tensor]:
-    """All (x, y) of a dataset stacked, read through __getitem__ as a DataLoader would."""
-    items = [dataset[i] for i in range(len(dataset))]
-    return torch.stack([x for x, _ in items]), torch.stack([torch.as_tensor(y) for _, y in items])
 
 
 @pytest.mark.points(1)

@@ -8,11 +8,6 @@ from grading.expect import expect, expect_close, expect_dtype, expect_shape
 from grading.i18n import t
 
 
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex01_tensors")
-
-
 @pytest.mark.points(1)
 def test_to_float_image_batch_of_channels(ex):
     """to_float_image : lot [N, C, H, W] de valeurs aléatoires, extrêmes compris"""

@@ -17,11 +17,6 @@ from grading.expect import expect, expect_close, expect_converges, expect_type
 from grading.i18n import t
 
 
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex02_training_loop")
-
-
 def _expect_state_close(got: nn.Module, want: nn.Module, *, what: str, todo: str,
                         hint: str) -> None:
     """Every parameter and buffer (BatchNorm statistics included) matches the oracle."""

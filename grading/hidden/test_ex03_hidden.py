@@ -16,57 +16,10 @@ from grading.data import loader, take
 from grading.expect import expect, expect_close, expect_converges, expect_param_count, expect_shape
 from grading.i18n import t
 from grading.strategies import batch_sizes, features
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex03_simple_nn")
-
-
-def _layers(model: nn.Module, fin: int, hidden: int, classes: int) -> tuple[nn.Linear, nn.Linear]:
-    """The two nn.Linear layers of a SimpleNN, told apart by their shapes (never by name)."""
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    first = [m for m in linears if tuple(m.weight.shape) == (hidden, fin)]
-    second = [m for m in linears if tuple(m.weight.shape) == (classes, hidden)]
-    found = ", ".join(f"Linear({m.in_features}, {m.out_features})" for m in linears)
-    expect(len(linears) == 2 and len(first) == 1 and len(second) == 1,
-           what=t(f"couches nn.Linear de SimpleNN({fin}, {hidden}, {classes})",
-                  f"nn.Linear layers of SimpleNN({fin}, {hidden}, {classes})"),
-           expected=t(f"Linear({fin}, {hidden}) puis Linear({hidden}, {classes})",
-                      f"Linear({fin}, {hidden}) then Linear({hidden}, {classes})"),
-           got=found or t("aucune couche nn.Linear", "no nn.Linear layer"),
-           todo="SimpleNN.__init__",
-           hint=t("utilisez les arguments in_features, hidden et num_classes, pas des "
-                  "tailles écrites en dur",
-                  "use the in_features, hidden and num_classes arguments, not hard-coded sizes"))
-    return first[0], second[0]
-
-
-def _mlp(hidden: int = 32) -> nn.Module:
-    """The tests' own small model, so that evaluate_model is graded apart from SimpleNN."""
-    return nn.Sequential(nn.Flatten(), nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, 10))
-
-
-def _accuracy(model: nn.Module, data_loader) -> float:
-    model.eval()
-    correct, seen = 0, 0
-    with torch.no_grad():
-        for x, y in data_loader:
-            correct += int((model(x).argmax(dim=1) == y).sum())
-            seen += len(y)
-    return correct / seen
-
-
-class _CountingSGD(torch.optim.SGD):
-    """SGD that counts its optimizer.step() calls."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.steps = 0
-
-    def step(self, closure=None):
-        self.steps += 1
-        return super().step(closure)
+from grading.testkit import Ex03CountingSGD as _CountingSGD
+from grading.testkit import ex03_accuracy as _accuracy
+from grading.testkit import ex03_layers as _layers
+from grading.testkit import ex03_mlp as _mlp
 
 
 class _ModeSpy(nn.Module):
@@ -146,7 +99,11 @@ def test_simple_nn_other_activations(ex, make_activation):
     """SimpleNN(20, 7, 3, activation) : sortie = couche2(activation(couche1(x)))"""
     activation = make_activation()
     model = ex.SimpleNN(20, 7, 3, activation=activation)
-    first, second = _layers(model, 20, 7, 3)
+    first, second = _layers(
+        model, 20, 7, 3,
+        hint=t("utilisez les arguments in_features, hidden et num_classes, pas des "
+               "tailles écrites en dur",
+               "use the in_features, hidden and num_classes arguments, not hard-coded sizes"))
     x = torch.randn(12, 1, 4, 5)
     with torch.no_grad():
         out = model(x)

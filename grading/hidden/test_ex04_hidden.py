@@ -9,20 +9,20 @@ tells which optimizer stepped which model.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import torch
 from torch import nn
-from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from grading.data import loader, take
 from grading.expect import expect, expect_close, expect_equal, expect_raises, expect_type
 from grading.i18n import t
+from grading.testkit import EX04_ACTIVATIONS as ACTIVATIONS
+from grading.testkit import Ex04TinyNet as TinyNet
+from grading.testkit import ex04_kind_of as kind_of
+from grading.testkit import ex04_loaders
+from grading.testkit import ex04_run_compare as run_compare
 
-ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
-PROBE = torch.linspace(-4, 4, 17)
 ORACLES = {
     "sgd": lambda params: torch.optim.SGD(params, lr=0.01),
     "sgd_momentum": lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9),
@@ -46,58 +46,9 @@ FULL_SETTINGS = {
 
 
 @pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex04_activations_optimizers")
-
-
-@pytest.fixture(scope="module")
 def loaders(mnist):
     """Non-shuffled train (200 digits) and test (100 digits) loaders, batches of 50."""
-    return loader(take(mnist.train, 200), 50), loader(take(mnist.test, 100), 50)
-
-
-def _record_initial(model: TinyNet, args) -> None:
-    """Keep the parameters of the first forward with autograd on: where training starts."""
-    if model.initial is None and torch.is_grad_enabled():
-        model.initial = [p.detach().clone() for p in model.parameters()]
-
-
-class TinyNet(nn.Module):
-    """The model ``make_model`` builds; remembers what it received and how it started."""
-
-    def __init__(self, activation) -> None:
-        super().__init__()
-        self.received = [activation]  # a plain list: not registered as a submodule
-        act = activation if isinstance(activation, nn.Module) else nn.Identity()
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, 32), act, nn.Linear(32, 10))
-        self.initial: list[torch.Tensor] | None = None
-        """Parameters at the first forward with grad enabled: training's starting point."""
-        self.steps: list[str] = []
-        """Name (sgd, sgd_momentum, adam, rmsprop) of the optimizer of each step taken."""
-        self.register_forward_pre_hook(_record_initial)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
-
-    @property
-    def kind(self) -> str | None:
-        return kind_of(self.received[0])
-
-
-def kind_of(module) -> str | None:
-    """"relu", "tanh" or "sigmoid" when ``module`` computes that function, else None."""
-    if not isinstance(module, nn.Module):
-        return None
-    try:
-        with torch.no_grad():
-            out = module(PROBE.clone())
-    except Exception:  # noqa: BLE001 - any failure means "not an activation we know"
-        return None
-    for name, fn in ACTIVATIONS.items():
-        if isinstance(out, torch.Tensor) and out.shape == PROBE.shape and \
-                torch.allclose(out.float(), fn(PROBE), atol=1e-6):
-            return name
-    return None
+    return ex04_loaders(mnist)
 
 
 def optimizer_label(optimizer) -> str:
@@ -107,34 +58,6 @@ def optimizer_label(optimizer) -> str:
         return "sgd_momentum" if group.get("momentum", 0) else "sgd"
     names = {torch.optim.Adam: "adam", torch.optim.RMSprop: "rmsprop"}
     return names.get(type(optimizer), type(optimizer).__name__)
-
-
-@contextmanager
-def watching_steps(models: list[TinyNet]) -> Iterator[None]:
-    def hook(optimizer, args, kwargs) -> None:
-        ids = {id(p) for group in optimizer.param_groups for p in group["params"]}
-        for model in models:
-            if any(id(p) in ids for p in model.parameters()):
-                model.steps.append(optimizer_label(optimizer))
-
-    handle = register_optimizer_step_post_hook(hook)
-    try:
-        yield
-    finally:
-        handle.remove()
-
-
-def run_compare(ex, configs, loaders, epochs=1, device="cpu"):
-    models: list[TinyNet] = []
-
-    def make_model(activation):
-        model = TinyNet(activation)
-        models.append(model)
-        return model
-
-    with watching_steps(models):
-        results = ex.compare(configs, make_model, *loaders, device=device, epochs=epochs)
-    return results, models
 
 
 def trained_model(models: list[TinyNet], run: str, activation: str) -> TinyNet:
@@ -270,7 +193,7 @@ def test_compare_matches_oracle(ex, loaders, optimizer):
     configs = {"tanh_first": {"activation": "tanh", "optimizer": other},
                "relu_target": {"activation": "relu", "optimizer": optimizer}}
     epochs = 2
-    _, models = run_compare(ex, configs, loaders, epochs=epochs)
+    _, models = run_compare(ex, configs, loaders, epochs=epochs, label=optimizer_label)
     target = trained_model(models, "relu_target", "relu")
     oracle = oracle_training(target.initial, optimizer, loaders[0], epochs)
     for (pname, got), want in zip(target.named_parameters(), oracle.parameters()):
@@ -295,7 +218,8 @@ def test_compare_four_configs(ex, loaders):
                "relu_sgd_momentum": {"activation": "relu", "optimizer": "sgd_momentum"},
                "tanh_adam": {"activation": "tanh", "optimizer": "adam"},
                "sigmoid_rmsprop": {"activation": "sigmoid", "optimizer": "rmsprop"}}
-    results, models = run_compare(ex, configs, loaders, device=torch.device("cpu"))
+    results, models = run_compare(ex, configs, loaders, device=torch.device("cpu"),
+                                  label=optimizer_label)
     expect_type(results, dict, what=t("type renvoyé par compare", "type returned by compare"),
                 todo="compare")
     expect_equal(sorted(results), sorted(configs),
@@ -335,7 +259,7 @@ def test_compare_epochs_and_time_per_epoch(ex, mnist):
                "tanh_adam": {"activation": "tanh", "optimizer": "adam"}}
     epochs = 3
     start = time.perf_counter()
-    results, models = run_compare(ex, configs, (train, test), epochs=epochs)
+    results, models = run_compare(ex, configs, (train, test), epochs=epochs, label=optimizer_label)
     elapsed = time.perf_counter() - start
     steps = epochs * len(train)
     for run, config in configs.items():
@@ -371,7 +295,7 @@ def test_compare_accuracy_of_trained_models(ex, loaders):
     configs = {"relu_adam": {"activation": "relu", "optimizer": "adam"},
                "tanh_sgd_momentum": {"activation": "tanh", "optimizer": "sgd_momentum"},
                "sigmoid_rmsprop": {"activation": "sigmoid", "optimizer": "rmsprop"}}
-    results, models = run_compare(ex, configs, loaders, epochs=2)
+    results, models = run_compare(ex, configs, loaders, epochs=2, label=optimizer_label)
     for run, config in configs.items():
         model = trained_model(models, run, config["activation"])
         model.eval()

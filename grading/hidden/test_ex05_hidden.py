@@ -30,31 +30,16 @@ from grading.expect import (
     fmt_number,
 )
 from grading.i18n import t
-
-ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex05_regularize_mlp")
+from grading.testkit import ex05_histogram_matches as histogram_matches
+from grading.testkit import ex05_linear_layers as linear_layers
 
 
-def linear_layers(model: nn.Module, sizes: list[int], todo: str = "MLP.__init__") -> list:
-    """The nn.Linear layers of MLP(sizes), in order, told apart by their shapes."""
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    shapes = [(b, a) for a, b in zip(sizes[:-1], sizes[1:])]
-    found = [[m for m in linears if tuple(m.weight.shape) == shape] for shape in shapes]
-    wanted = ", ".join(f"Linear({a}, {b})" for a, b in zip(sizes[:-1], sizes[1:]))
-    got = ", ".join(f"Linear({m.in_features}, {m.out_features})" for m in linears)
-    expect(len(linears) == len(shapes) and all(len(f) == 1 for f in found),
-           what=t(f"couches nn.Linear de MLP({sizes})", f"nn.Linear layers of MLP({sizes})"),
-           expected=wanted, got=got or t("aucune couche nn.Linear", "no nn.Linear layer"),
-           todo=todo,
-           hint=t("une nn.Linear(sizes[i], sizes[i + 1]) par paire de tailles voisines, "
-                  "construite avec les tailles reçues",
-                  "one nn.Linear(sizes[i], sizes[i + 1]) per pair of neighbouring sizes, "
-                  "built from the sizes received"))
-    return [f[0] for f in found]
+def _sizes_hint() -> str:
+    """This suite's hint for wrong nn.Linear layers: build them from the sizes received."""
+    return t("une nn.Linear(sizes[i], sizes[i + 1]) par paire de tailles voisines, "
+             "construite avec les tailles reçues",
+             "one nn.Linear(sizes[i], sizes[i + 1]) per pair of neighbouring sizes, "
+             "built from the sizes received")
 
 
 def batchnorm_by_width(model: nn.Module, widths: list[int]) -> list[nn.BatchNorm1d]:
@@ -134,7 +119,7 @@ def test_mlp_batchnorm_order(ex):
     x = torch.randn(24, 12) * 2 + 1
     for training, dropout in ((False, 0.3), (True, 0.0)):
         model = ex.MLP(sizes, activation="tanh", dropout=dropout, batchnorm=True)
-        layers = linear_layers(model, sizes)
+        layers = linear_layers(model, sizes, hint=_sizes_hint())
         norms = batchnorm_by_width(model, [10, 8])
         expect(all(bn.running_mean is not None and bn.affine for bn in norms),
                what=t("nn.BatchNorm1d de MLP(batchnorm=True)",
@@ -192,7 +177,7 @@ def test_mlp_dropout_position_and_scale(ex):
     # point; the ± 5 points accepted leave more than 12 of them.
     sizes, p = [30, 200, 150, 4], 0.25
     model = ex.MLP(sizes, activation="sigmoid", dropout=p)
-    layers = linear_layers(model, sizes)
+    layers = linear_layers(model, sizes, hint=_sizes_hint())
     seen, handles = capture_inputs(layers)
     x = torch.randn(64, 30)
     model.train()
@@ -566,15 +551,6 @@ def read_events(logdir):
     acc = EventAccumulator(str(logdir), size_guidance={SCALARS: 0, HISTOGRAMS: 0})
     acc.Reload()
     return acc
-
-
-def histogram_matches(value, tensor: torch.Tensor) -> bool:
-    """A TensorBoard histogram describes ``tensor``: same count, minimum, maximum and sum."""
-    v = tensor.detach().double().flatten()
-    tol = 1e-6 * (1 + float(v.abs().max()))
-    return (int(value.num) == v.numel() and abs(value.min - float(v.min())) <= tol
-            and abs(value.max - float(v.max())) <= tol
-            and abs(value.sum - float(v.sum())) <= 1e-4 * (1 + float(v.abs().sum())))
 
 
 def call_log_epoch(ex, *args, **kwargs) -> None:

@@ -21,31 +21,23 @@ from torch.nn import functional as F
 from torch.utils.data import TensorDataset
 
 from grading.data import loader, take
-from grading.expect import expect, expect_close, expect_equal, expect_type
+from grading.expect import expect, expect_close, expect_equal
 from grading.i18n import t
+from grading.testkit import Ex06ScoreTable as ScoreTable
+from grading.testkit import ex06_call_grid
+from grading.testkit import ex06_call_kfold as call_kfold
+from grading.testkit import ex06_fold_signature as fold_signature
+from grading.testkit import ex06_lrs as lrs_of
 
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex06_hyperparameter_search")
-
-
-# --- helpers (the hidden suite stands alone: nothing imported from the public tests) ----------
+# --- helpers (those the public tests share with this suite are in grading/testkit.py) ----------
 
 def call_grid(ex, space: dict[str, list]) -> list[dict]:
-    configs = ex.grid(space)
-    expect_type(configs, list, what=t("type renvoyé par grid", "type returned by grid"),
-                todo="grid", hint=t("renvoyez une liste de dictionnaires (pas un générateur)",
-                                    "return a list of dicts (not a generator)"))
-    for config in configs:
-        expect(isinstance(config, dict) and sorted(config) == sorted(space),
-               what=t("une configuration de grid", "a configuration of grid"),
-               expected=t(f"un dict avec les clés {sorted(space)}",
-                          f"a dict with the keys {sorted(space)}"),
-               got=repr(config)[:200], todo="grid",
-               hint=t("chaque configuration est un dictionnaire avec toutes les clés de space",
-                      "every configuration is a dict with all the keys of space"))
-    return configs
+    """``grid(space)`` checked as in the public tests; the messages do not write out the
+    space."""
+    return ex06_call_grid(ex, space, label="grid",
+                          hint=t("chaque configuration est un dictionnaire avec toutes les clés de "
+                                 "space",
+                                 "every configuration is a dict with all the keys of space"))
 
 
 def expect_product(configs: list[dict], space: dict[str, list]) -> None:
@@ -67,40 +59,6 @@ def expect_product(configs: list[dict], space: dict[str, list]) -> None:
                       "(itertools.product), sans set ni conversion",
                       "values may be lists or None: combine them as they are "
                       "(itertools.product), with no set and no conversion"))
-
-
-def as_indices(seq, *, what: str) -> list[int]:
-    if hasattr(seq, "tolist"):
-        seq = seq.tolist()
-    ok = isinstance(seq, (list, tuple)) and all(
-        isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in seq)
-    expect(ok, what=what, expected=t("une liste d'entiers", "a list of integers"),
-           got=repr(seq)[:200], todo="kfold_indices",
-           hint=t("train et val sont des listes d'indices entiers (.tolist() sur un tenseur)",
-                  "train and val are lists of integer indices (.tolist() on a tensor)"))
-    return [int(i) for i in seq]
-
-
-def call_kfold(ex, n: int, k: int, seed: int) -> list[tuple[list[int], list[int]]]:
-    folds = ex.kfold_indices(n, k, seed)
-    call = f"kfold_indices({n}, {k}, seed={seed})"
-    expect(isinstance(folds, (list, tuple)) and len(folds) == k,
-           what=t(f"résultat de {call}", f"result of {call}"),
-           expected=t(f"une liste de {k} paires (train, val)", f"a list of {k} pairs (train, val)"),
-           got=repr(folds)[:200], todo="kfold_indices",
-           hint=t("une paire (train, val) par pli : k paires en tout",
-                  "one (train, val) pair per fold: k pairs in all"))
-    out = []
-    for i, pair in enumerate(folds):
-        expect(isinstance(pair, (list, tuple)) and len(pair) == 2,
-               what=t(f"pli {i} de {call}", f"fold {i} of {call}"),
-               expected=t("une paire (train, val)", "a pair (train, val)"),
-               got=repr(pair)[:200], todo="kfold_indices")
-        out.append((as_indices(pair[0], what=t(f"train du pli {i} de {call}",
-                                                f"train of fold {i} of {call}")),
-                    as_indices(pair[1], what=t(f"val du pli {i} de {call}",
-                                               f"val of fold {i} of {call}"))))
-    return out
 
 
 def expect_kfold_split(folds, n: int, k: int, seed: int) -> None:
@@ -152,22 +110,6 @@ def expect_kfold_split(folds, n: int, k: int, seed: int) -> None:
                   "le dernier pli ne doit pas tout récupérer",
                   "spread the remainder n % k, one more index on some folds: the last fold "
                   "must not take it all"))
-
-
-def fold_signature(folds) -> list[list[int]]:
-    return [sorted(val) for _, val in folds]
-
-
-class ScoreTable:
-    """A ``train_and_score`` that looks scores up and counts its calls."""
-
-    def __init__(self, score_of) -> None:
-        self.score_of = score_of
-        self.calls: list[dict] = []
-
-    def __call__(self, config: dict) -> float:
-        self.calls.append(copy.deepcopy(config))
-        return self.score_of(config)
 
 
 def expect_search(out, scorer: ScoreTable, space: dict[str, list], *,
@@ -244,10 +186,6 @@ def sgd_groups(*lrs: float, kind: str = "sgd") -> torch.optim.Optimizer:
     if kind == "adam":
         return torch.optim.Adam(groups)
     return torch.optim.SGD(groups, lr=lrs[0])
-
-
-def lrs_of(optimizer) -> list[float]:
-    return [group["lr"] for group in optimizer.param_groups]
 
 
 # --- grid -------------------------------------------------------------------------------------

@@ -25,12 +25,13 @@ from grading.expect import (
     expect_shape,
 )
 from grading.i18n import t
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex07_cnn_basics")
-
+from grading.testkit import ex07_call_cnn as _call_cnn
+from grading.testkit import ex07_cnn_layers as _cnn_layers
+from grading.testkit import ex07_cnn_params as _cnn_params
+from grading.testkit import ex07_distinct_values as _distinct_values
+from grading.testkit import ex07_module_state_close as _same_module_state
+from grading.testkit import ex07_optimizer_state_close as _same_optimizer_state
+from grading.testkit import ex07_train as _train
 
 POOL_HINT = t("le maximum de chaque fenêtre 2×2 voisine (lignes 2i, 2i+1 et colonnes 2j, 2j+1) ; "
               "tailles impaires : ignorez la dernière ligne / colonne (x[:, :, :H // 2 * 2, "
@@ -48,43 +49,6 @@ SIZE_HINT = t("utilisez in_channels pour la première convolution, padding=1 pou
               "s = image_size // 2 // 2 (each pooling rounds down), with no hard-coded sizes")
 
 
-def _cnn_params(in_channels: int, num_classes: int, image_size: int) -> int:
-    side = image_size // 2 // 2
-    return ((in_channels * 9 * 32 + 32) + (32 * 9 * 64 + 64)
-            + (64 * side * side * 128 + 128) + (128 * num_classes + num_classes))
-
-
-def _cnn_layers(model: nn.Module, in_channels: int, num_classes: int,
-                image_size: int) -> tuple[nn.Conv2d, nn.Conv2d, nn.Linear, nn.Linear]:
-    """The four layers of a SimpleCNN, told apart by their weight shapes (never by name)."""
-    side = image_size // 2 // 2
-    shapes = ((32, in_channels, 3, 3), (64, 32, 3, 3), (128, 64 * side * side),
-              (num_classes, 128))
-    layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    found = [[m for m in layers if tuple(m.weight.shape) == shape] for shape in shapes]
-    described = ", ".join(f"{type(m).__name__}{tuple(m.weight.shape)}" for m in layers)
-    expect(len(layers) == 4 and all(len(f) == 1 for f in found),
-           what=t(f"couches de SimpleCNN({in_channels}, {num_classes}, {image_size})",
-                  f"layers of SimpleCNN({in_channels}, {num_classes}, {image_size})"),
-           expected=t("poids de formes ", "weights of shapes ") + ", ".join(map(str, shapes)),
-           got=described or t("aucune couche nn.Conv2d / nn.Linear",
-                              "no nn.Conv2d / nn.Linear layer"),
-           todo="SimpleCNN.__init__", hint=SIZE_HINT)
-    return tuple(f[0] for f in found)  # type: ignore[return-value]
-
-
-def _call_cnn(model: nn.Module, x: torch.Tensor, what: str) -> torch.Tensor:
-    """model(x), a size mismatch inside the model becoming a learner message."""
-    try:
-        return model(x)
-    except RuntimeError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        expect(False, what=what, expected=t(f"une sortie pour une entrée {tuple(x.shape)}",
-                                            f"an output for an input {tuple(x.shape)}"),
-               got=f"RuntimeError: {first[:160]}", todo="SimpleCNN.__init__", hint=SIZE_HINT)
-        raise
-
-
 def _pool(ex, x: torch.Tensor, what: str) -> torch.Tensor:
     """ex.max_pool_2x2(x), a RuntimeError (e.g. view on a cropped tensor) becoming a message."""
     try:
@@ -95,15 +59,6 @@ def _pool(ex, x: torch.Tensor, what: str) -> torch.Tensor:
                + str((*x.shape[:2], x.shape[2] // 2, x.shape[3] // 2)),
                got=f"RuntimeError: {first[:160]}", todo="max_pool_2x2", hint=POOL_HINT)
         raise
-
-
-def _distinct_values(shape: tuple[int, ...], seed: int) -> torch.Tensor:
-    """A tensor whose values are all different (no ties in any pooling window), mixed signs."""
-    gen = torch.Generator().manual_seed(seed)
-    n = 1
-    for side in shape:
-        n *= side
-    return (torch.randperm(n, generator=gen).float() - n / 2).reshape(shape) / n
 
 
 @st.composite
@@ -124,43 +79,6 @@ def _crops(mnist, n: int, seed: int) -> TorchTensorDataset:
     """n real digits cropped to their central 8×8 pixels."""
     data = take(mnist.train, n, seed=seed)
     return TorchTensorDataset(data.tensors[0][:, :, 10:18, 10:18].clone(), data.tensors[1])
-
-
-def _train(model: nn.Module, optimizer: torch.optim.Optimizer, data_loader,
-           epochs: int) -> float:
-    model.train()
-    loss = torch.tensor(0.0)
-    for _ in range(epochs):
-        for x, y in data_loader:
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            optimizer.step()
-    return loss.item()
-
-
-def _same_module_state(got: nn.Module, want: dict, what: str, todo: str, hint: str) -> None:
-    """Parameters and buffers (BatchNorm running statistics) equal those in ``want``."""
-    for name, value in got.state_dict().items():
-        expect_close(value.float(), want[name].float(), what=f"{what} : {name}", todo=todo,
-                     atol=1e-7, hint=hint)
-
-
-def _same_optimizer_state(got: dict, want: dict, what: str, hint: str) -> None:
-    expect(sorted(got) == sorted(want), what=what,
-           expected=t(f"un état pour {len(want)} paramètres",
-                      f"a state for {len(want)} parameters"),
-           got=t(f"un état pour {len(got)} paramètres", f"a state for {len(got)} parameters"),
-           todo="load_checkpoint", hint=hint)
-    for index, entries in want.items():
-        for name, value in entries.items():
-            other = got[index].get(name)
-            expect(other is not None, what=what, expected=t(f"« {name} » pour le paramètre {index}",
-                                                           f"'{name}' for parameter {index}"),
-                   got=t("absent", "missing"), todo="load_checkpoint", hint=hint)
-            expect_close(torch.as_tensor(other).float(), torch.as_tensor(value).float(),
-                         what=f"{what} ({name}, {index})", todo="load_checkpoint", atol=1e-7,
-                         hint=hint)
 
 
 # --- conv_output_size ---------------------------------------------------------------------
@@ -288,7 +206,7 @@ def test_simple_cnn_other_sizes(ex):
             what = t(f"sortie de {call} pour une entrée {tuple(x.shape)}",
                      f"output of {call} for an input {tuple(x.shape)}")
             with torch.no_grad():
-                out = _call_cnn(model, x, what)
+                out = _call_cnn(model, x, what, hint=SIZE_HINT)
             expect_shape(out, (batch, classes), what=what, todo="SimpleCNN.forward",
                          hint=t("aplatissez avec flatten(1) ou view(x.size(0), -1) (pas "
                                 "squeeze, qui retire aussi un lot de taille 1)",
@@ -307,11 +225,11 @@ def test_simple_cnn_other_sizes(ex):
 def test_simple_cnn_forward_other_config(ex):
     """SimpleCNN(2, 7, 14) : calcul exact, et logits bruts (linéaires en la dernière couche)"""
     model = ex.SimpleCNN(in_channels=2, num_classes=7, image_size=14)
-    conv1, conv2, fc1, fc2 = _cnn_layers(model, 2, 7, 14)
+    conv1, conv2, fc1, fc2 = _cnn_layers(model, 2, 7, 14, hint=SIZE_HINT)
     x = torch.randn(5, 2, 14, 14)
     what = t("sortie de SimpleCNN(2, 7, 14)", "output of SimpleCNN(2, 7, 14)")
     with torch.no_grad():
-        out = _call_cnn(model, x, what)
+        out = _call_cnn(model, x, what, hint=SIZE_HINT)
         h = F.max_pool2d(F.relu(F.conv2d(x, conv1.weight, conv1.bias, padding=1)), 2)
         h = F.max_pool2d(F.relu(F.conv2d(h, conv2.weight, conv2.bias, padding=1)), 2)
         want = F.linear(F.relu(F.linear(h.flatten(1), fc1.weight, fc1.bias)),
@@ -480,7 +398,7 @@ def test_checkpoint_resume_sgd_momentum_batchnorm(ex, mnist, tmp_path, monkeypat
                        "load_checkpoint", MODEL_HINT)
     _same_optimizer_state(resumed_opt.state_dict()["state"], saved_opt,
                           t("état de l'optimiseur rechargé (momentum)",
-                            "reloaded optimizer state (momentum)"), OPT_HINT)
+                            "reloaded optimizer state (momentum)"), "load_checkpoint", OPT_HINT)
     _train(resumed, resumed_opt, train, 2)
     _same_module_state(resumed, straight.state_dict(),
                        t("état après reprise et 2 époques, comparé à 3 époques d'affilée",
@@ -527,4 +445,4 @@ def test_checkpoint_two_files(ex, tmp_path, monkeypatch):
                            "load_checkpoint", MODEL_HINT)
         _same_optimizer_state(fresh_opt.state_dict()["state"], state,
                               t(f"état d'Adam rechargé de {name}",
-                                f"Adam state reloaded from {name}"), OPT_HINT)
+                                f"Adam state reloaded from {name}"), "load_checkpoint", OPT_HINT)

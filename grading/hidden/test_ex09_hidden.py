@@ -20,24 +20,9 @@ from torch.utils.data import TensorDataset
 from grading.data import loader, take
 from grading.expect import expect, expect_close, expect_converges, expect_tensor
 from grading.i18n import t
-
-CURVES = ("train_loss", "val_loss", "train_acc", "val_acc", "lr")
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex09_training_tricks")
-
-
-def _mlp(hidden: int = 16) -> nn.Module:
-    """The tests' own small model, so that fit is graded apart from any other exercise."""
-    return nn.Sequential(nn.Flatten(), nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, 10))
-
-
-def _idle_optimizer(lr: float = 1.0) -> torch.optim.SGD:
-    """An SGD holding one parameter outside the model: the weights never move, the
-    learning rate can still be scheduled and read."""
-    return torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=lr)
+from grading.testkit import EX09_CURVES as CURVES
+from grading.testkit import ex09_idle_optimizer as _idle_optimizer
+from grading.testkit import ex09_mlp as _mlp
 
 
 def _curve(history, name: str, epochs: int) -> list[float]:

@@ -26,15 +26,16 @@ from grading.expect import (
     fmt_number,
 )
 from grading.i18n import t
+from grading.testkit import EX11_DIM as DIM
+from grading.testkit import EX11_HIDDEN as HIDDEN
+from grading.testkit import EX11_MAX_POS as MAX_POS
+from grading.testkit import EX11_SCALE_HINT as SCALE_HINT
+from grading.testkit import EX11_SPECIALS as SPECIALS
+from grading.testkit import ex11_inner_linear as _inner_linear
+from grading.testkit import ex11_lora_modules as _lora_modules
+from grading.testkit import ex11_names as _names
+from grading.testkit import ex11_tiny as _tiny
 from grading.textdata import sentiment_sentences
-
-SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-DIM, HIDDEN, MAX_POS = 32, 64, 128
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex11_transformers")
 
 
 @pytest.fixture(scope="module")
@@ -69,15 +70,6 @@ def tok(hf, tmp_path_factory):
     return hf.AutoTokenizer.from_pretrained(folder)
 
 
-def _tiny(hf, tok, seed: int = 0, layers: int = 2, init: float = 0.02) -> nn.Module:
-    config = hf.DistilBertConfig(vocab_size=len(tok), dim=DIM, n_layers=layers, n_heads=2,
-                                 hidden_dim=HIDDEN, max_position_embeddings=MAX_POS,
-                                 pad_token_id=tok.pad_token_id, initializer_range=init)
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        return hf.DistilBertForSequenceClassification(config)
-
-
 def _tiny_bert(hf, tok, seed: int = 0, layers: int = 3) -> nn.Module:
     """A tiny BertForSequenceClassification: head = classifier only, bert.pooler in the base."""
     config = hf.BertConfig(vocab_size=len(tok), hidden_size=DIM, num_hidden_layers=layers,
@@ -91,10 +83,6 @@ def _tiny_bert(hf, tok, seed: int = 0, layers: int = 3) -> nn.Module:
 def _enc(tok, n: int = 4, start: int = 0):
     texts = [s for s, _ in sentiment_sentences()[start:start + n]]
     return tok(texts, padding=True, return_tensors="pt")
-
-
-def _names(names: list[str], limit: int = 4) -> str:
-    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
 
 
 # --- load_pretrained -------------------------------------------------------------------
@@ -258,12 +246,6 @@ def test_encode_edge_cases(ex, tok):
 # --- LoRALinear ------------------------------------------------------------------------
 
 
-SCALE_HINT = t("forward = base(x) + dropout(x) @ A.T @ B.T * (alpha / r) : le facteur "
-               "d'échelle est alpha / r, pas r / alpha",
-               "forward = base(x) + dropout(x) @ A.T @ B.T * (alpha / r): the scaling is "
-               "alpha / r, not r / alpha")
-
-
 def _set_lora(lora, r: int, fin: int, fout: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     for name, shape in (("A", (r, fin)), ("B", (fout, r))):
         value = getattr(lora, name, None)
@@ -381,15 +363,6 @@ def test_lora_linear_dropout_and_gradients(ex):
 # --- apply_lora ------------------------------------------------------------------------
 
 
-def _lora_modules(ex, model: nn.Module) -> dict[str, nn.Module]:
-    return {n: m for n, m in model.named_modules() if isinstance(m, ex.LoRALinear)}
-
-
-def _inner_linear(lora: nn.Module) -> nn.Linear | None:
-    inner = [m for m in lora.modules() if isinstance(m, nn.Linear)]
-    return inner[0] if len(inner) == 1 else None
-
-
 def _apply_and_check(ex, model, enc, targets, r: int, alpha: float,
                      paths: list[str]) -> None:
     shapes = {n: (m.in_features, m.out_features) for n, m in model.named_modules()
@@ -460,7 +433,7 @@ def test_apply_lora_training_moves_only_lora(ex, hf, tok):
     # tiny random model's [CLS] features nearly constant, and LoRA alone then cannot move the
     # loss). Measured with the reference over 8 seeds: after 20 steps the loss is 2-13 % of
     # its start; the test asks for < 50 %.
-    model = _tiny(hf, tok, seed=4, init=0.2)
+    model = _tiny(hf, tok, seed=4, initializer_range=0.2)
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
     ex.apply_lora(model, ["q_lin", "v_lin", "out_lin"], r=4, alpha=8)
     wrapped = _lora_modules(ex, model)

@@ -29,25 +29,17 @@ from grading.expect import (
     expect_shape,
 )
 from grading.i18n import t
+from grading.testkit import EX12_CELLS as CELLS
+from grading.testkit import ex12_expected_params as _expected_params
+from grading.testkit import ex12_saturating_batch as _saturating_batch
+from grading.testkit import ex12_sign_of_sum as _sign_of_sum
+from grading.testkit import ex12_tensors as _tensors
+from grading.testkit import ex12_train_and_score as _train_and_score
 
-CELLS = ("rnn", "gru", "lstm")
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 ORACLES = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 WEIGHTS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 """PyTorch's own parameter names inside its recurrent modules (fixed by PyTorch, not by the
 student): ``weight_ih_l0``… in nn.LSTM, ``weight_ih``… in nn.LSTMCell."""
-
-
-@pytest.fixture(scope="module")
-def ex(impl):
-    return impl.load("ex12_sequences")
-
-
-def _expected_params(cell: str, fin: int, hidden: int, classes: int, layers: int) -> int:
-    k = GATES[cell]
-    recurrent = sum(k * (hidden * (fin if i == 0 else hidden) + hidden * hidden + 2 * hidden)
-                    for i in range(layers))
-    return recurrent + hidden * classes + classes
 
 
 def _family(module: nn.Module) -> str | None:
@@ -227,17 +219,6 @@ def test_sequence_classifier_matches_oracle(ex, cell):
                                 "softmax"))
 
 
-def _saturating_batch(fin: int = 2) -> torch.Tensor:
-    """Long sequences of large values. Measured over 100 random initialisations with one
-    layer: an LSTM's cell state reaches |c| ≥ 5.2 and a ReLU RNN's state ≥ 3.9 on them; a
-    tanh RNN's, a GRU's and an LSTM's hidden states stay in [-1, 1] by construction."""
-    x = 10 * torch.randn(16, 30, fin)
-    directions = torch.tensor([[1.0, 1], [-1, -1], [1, -1], [-1, 1], [1, 0], [0, 1], [-1, 0],
-                               [0, -1]])
-    x[:8] = 10 * directions[:, None, :fin]
-    return x
-
-
 @pytest.mark.points(1)
 def test_sequence_classifier_hidden_state_bounded(ex):
     """SequenceClassifier : l'état lu par la couche linéaire reste dans [-1, 1] (tanh, h, pas c)"""
@@ -250,6 +231,9 @@ def test_sequence_classifier_hidden_state_bounded(ex):
     for cell in CELLS:
         model = ex.SequenceClassifier(2, 8, 3, cell=cell)
         spy = _HeadSpy(model, 8, 3)
+        # Measured over 100 random initialisations with one layer: on this batch an LSTM's
+        # cell state reaches |c| ≥ 5.2 and a ReLU RNN's state ≥ 3.9; a tanh RNN's, a GRU's
+        # and an LSTM's hidden states stay in [-1, 1] by construction.
         with torch.no_grad():
             model(_saturating_batch())
         _, read, _ = spy.last()
@@ -296,39 +280,6 @@ def test_sequence_classifier_cell_names(ex):
                    got=repr(str(exc))[:120], todo="SequenceClassifier.__init__",
                    hint=t("citez les trois noms valides (rnn, gru, lstm) dans le message",
                           "name the three valid choices (rnn, gru, lstm) in the message"))
-
-
-def _sign_of_sum(n: int, steps: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    x = torch.randn(n, steps, 1, generator=torch.Generator().manual_seed(seed))
-    return x, (x.sum(dim=(1, 2)) > 0).long()
-
-
-def _train_and_score(model: nn.Module, seed: int, epochs: int = 5) -> float:
-    """The tests' own loop (as in the public test): Adam 1e-2, batches of 50, 1,000 sequences
-    of 10 steps; accuracy on 500 other sequences."""
-    x, y = _sign_of_sum(1000, 10, 100 + seed)
-    xt, yt = _sign_of_sum(500, 10, 200 + seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
-    order = torch.Generator().manual_seed(seed)
-    model.train()
-    for _ in range(epochs):
-        perm = torch.randperm(len(x), generator=order)
-        for i in range(0, len(x), 50):
-            idx = perm[i:i + 50]
-            optimizer.zero_grad()
-            out = model(x[idx])
-            expect_shape(out, (50, 2), what=t("sortie pour un lot de 50 séquences (50, 10, 1)",
-                                              "output for a batch of 50 sequences (50, 10, 1)"),
-                         todo="SequenceClassifier.forward",
-                         hint=t("l'entrée est [N, T, F] (batch_first=True) ; la sortie "
-                                "[N, num_classes]",
-                                "the input is [N, T, F] (batch_first=True); the output "
-                                "[N, num_classes]"))
-            F.cross_entropy(out, y[idx]).backward()
-            optimizer.step()
-    model.eval()
-    with torch.no_grad():
-        return float((model(xt).argmax(dim=1) == yt).float().mean())
 
 
 @pytest.mark.points(1)
@@ -460,11 +411,6 @@ def test_train_sequence_classifier_seed_and_mode(ex):
 
 
 # --- make_sign_of_sum_dataset -----------------------------------------------------------------
-
-
-def _tensors(dataset) -> tuple[torch.Tensor, torch.Tensor]:
-    items = [dataset[i] for i in range(len(dataset))]
-    return torch.stack([x for x, _ in items]), torch.stack([torch.as_tensor(y) for _, y in items])
 
 
 @pytest.mark.points(1)

@@ -35,16 +35,6 @@ def variant_runs() -> dict[str, meta.SuiteRun]:
     return {variant.id: run for variant, run in meta.run_variants()}
 
 
-LONGEST_FIRST = ("test_meta.py", "test_adversarial.py", "test_layouts.py")
-"""The modules that take longest (minutes each): started first, so that with two xdist
-workers the meta-tests run beside the rest instead of after it (longest job first)."""
-
-
-def pytest_collection_modifyitems(items) -> None:
-    rank = {name: k for k, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: order kept within
-
-
 def pytest_sessionfinish(session) -> None:
     # Under pytest-xdist (make test runs two workers) the counts live in each worker:
     # hand them to the controller, which prints them.

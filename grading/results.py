@@ -66,6 +66,11 @@ class TestResult:
     """Hint levels of a public test (``@pytest.mark.hints``), first to last; see
     ``make hint``. Never set on hidden tests."""
 
+    def fails_saying(self, phrase: str) -> bool:
+        """Whether the test failed (any status but passed or skipped) with ``phrase`` in its
+        message, whatever the case: how the meta-tests see that a planted bug is caught."""
+        return self.status not in ("passed", "skipped") and phrase.lower() in self.message.lower()
+
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["duration"] = round(self.duration, 4)

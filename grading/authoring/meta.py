@@ -45,7 +45,7 @@ def run_rewrite(rewrite: Mutant | Variant, root: Path = KIT_ROOT) -> SuiteRun:
 
 def verdict(mutant: Mutant, run: SuiteRun) -> MutantVerdict:
     failing = [r for r in run.results if r.status not in ("passed", "skipped")]
-    caught = [r for r in failing if mutant.expect.lower() in r.message.lower()]
+    caught = [r for r in failing if r.fails_saying(mutant.expect)]
     return MutantVerdict(mutant, caught, failing, run)
 
 
@@ -55,24 +55,33 @@ def run_mutant(mutant: Mutant, root: Path = KIT_ROOT) -> MutantVerdict:
 
 
 def run_rewrites(rewrites: tuple[Mutant | Variant, ...], jobs: int = 2,
-                 root: Path = KIT_ROOT) -> dict[str, SuiteRun]:
+                 root: Path = KIT_ROOT, stop_when_caught: bool = False) -> dict[str, SuiteRun]:
     """Many rewrites at once, forked from one warm process (see :mod:`grading.batch.forkrun`):
-    the way ``dlkit grade`` runs a class, several times faster than a process each."""
+    the way ``dlkit grade`` runs a class, several times faster than a process each.
+
+    ``stop_when_caught``: a mutant's run ends at its first failure that names it (the
+    verdict is the same: caught or not; a missed mutant still runs every test)."""
     if not rewrites:
         return {}
     jobs_spec = []
     for rewrite in rewrites:
         ex = BY_ID[rewrite.exercise]
         source = (root / "reference" / f"{ex.module}.py").read_text(encoding="utf-8")
-        jobs_spec.append({"id": rewrite.id, "exercise": ex.id, "source": rewrite.apply(source)})
+        spec = {"id": rewrite.id, "exercise": ex.id, "source": rewrite.apply(source)}
+        if stop_when_caught and isinstance(rewrite, Mutant):
+            spec["stop_at"] = rewrite.expect
+        jobs_spec.append(spec)
     results = forkrun.run(jobs_spec, parallel=jobs, root=root)
     return {r.id: SuiteRun(results=results.get(r.id, []), returncode=0,
                            output="(forked run: see the crash reasons in the results)")
             for r in rewrites}
 
 
-def run_mutants(mutants: tuple[Mutant, ...] = MUTANTS, jobs: int = 2) -> list[MutantVerdict]:
-    runs = run_rewrites(mutants, jobs)
+def run_mutants(mutants: tuple[Mutant, ...] = MUTANTS, jobs: int = 2,
+                stop_when_caught: bool = False) -> list[MutantVerdict]:
+    """Every mutant's verdict; ``stop_when_caught`` (the meta-tests) skips the tests after
+    the first failure that names the mutant, ``make meta`` runs them all."""
+    runs = run_rewrites(mutants, jobs, stop_when_caught=stop_when_caught)
     return [verdict(m, runs[m.id]) for m in mutants]
 
 

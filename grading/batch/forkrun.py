@@ -10,7 +10,9 @@ verdicts come from the same code path as ``dlkit grade``, so the meta-tests
 also prove that grading in forked children gives the verdicts they expect.
 
 Usage (the parent side is :func:`run`): JSON on stdin, a list of
-``{"id", "exercise", "source"}``; JSON lines on stdout, ``{"id", "results"}``.
+``{"id", "exercise", "source"}`` and optionally ``"stop_at"``: a text that ends the
+run at the first failing test whose message holds it (the results are then those of
+the tests that ran); JSON lines on stdout, ``{"id", "results"}``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from grading.seam import KIT_ROOT
 
 def run(jobs: list[dict[str, str]], parallel: int = 2, root: Path = KIT_ROOT,
         timeout: float | None = None) -> dict[str, list[TestResult]]:
-    """``jobs``: ``{"id", "exercise", "source"}``; returns id -> results of that run."""
+    """``jobs``: ``{"id", "exercise", "source"[, "stop_at"]}``; returns id -> results of
+    that run."""
     proc = subprocess.run([sys.executable, "-m", "grading.batch.forkrun", str(parallel), str(root)],
                           input=json.dumps(jobs), capture_output=True, text=True,
                           timeout=timeout, cwd=root, env={**os.environ, "KIT_LANG": "fr"})
@@ -62,7 +65,10 @@ def serve(jobs: list[dict[str, str]], parallel: int, root: Path) -> None:
     for job in jobs:
         ex = BY_ID[job["exercise"]]
         files = {f"{ex.module}.py": job["source"].encode("utf-8")}
-        todo.append(pool.Job(Submission(job["id"], root, files, []), suites[ex.id]))
+        stop_at = job.get("stop_at")
+        todo.append(pool.Job(Submission(job["id"], root, files, []), suites[ex.id],
+                             stop_when=(lambda r, s=stop_at: r.fails_saying(s)) if stop_at
+                             else None))
 
     def on_done(job: pool.Job, results: list[TestResult]) -> None:
         line = {"id": job.submission.student, "results": [r.to_json() for r in results]}

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -160,6 +161,11 @@ class Job:
     internal: str = ""
     """Why the grader (not the student's code) failed on this run, if it did."""
     status: int = 0
+    stop_when: Callable[[TestResult], bool] | None = None
+    """Stop the run at the first test whose result satisfies this; the job's results are
+    then the tests that ran (the meta-tests: a planted bug is caught at its first failure
+    that names it). Never set by the batch grader, which scores every test."""
+    stopped: bool = False
 
 
 class Sandboxes:
@@ -410,12 +416,18 @@ def run_jobs(jobs: list[Job], boxes: Sandboxes, parallel: int, redact: list[str]
         ready, _, _ = select.select(list(running), [], [], max(0.0, min(deadline - now, 1.0)))
         for fd in ready:
             job = running[fd]
-            if not boxes.read(job):
+            alive = boxes.read(job)
+            if alive and job.stop_when is not None and not job.stopped and any(
+                    job.stop_when(r) for r in parse_reports(job, redact).values()):
+                job.stopped = True
+                boxes.kill(job, "arrêt demandé après le test attendu")
+            if not alive:
                 del running[fd]
                 boxes.finish(job)
                 memory = boxes.memory_exhausted(job)
                 reports = parse_reports(job, redact)
-                results = finalize(job, reports, crash_reason(job, memory, boxes.limits))
+                results = list(reports.values()) if job.stopped else \
+                    finalize(job, reports, crash_reason(job, memory, boxes.limits))
                 free.append(job.slot)
                 free.sort()
                 on_done(job, results)

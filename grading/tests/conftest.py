@@ -27,7 +27,9 @@ def stub_run() -> meta.SuiteRun:
 
 @pytest.fixture(scope="session")
 def mutant_verdicts() -> dict[str, meta.MutantVerdict]:
-    return {v.mutant.id: v for v in meta.run_mutants()}
+    # A mutant's run stops at its first failure that names it: same verdicts, 40 % of
+    # the tests' time (a missed mutant still runs every test, so its message is whole).
+    return {v.mutant.id: v for v in meta.run_mutants(stop_when_caught=True)}
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grading.authoring import stubgen
+from grading.authoring import meta, stubgen
 from grading.authoring.mutants import MUTANTS, VARIANTS
 from grading.registry import EXERCISES
 from grading.tests.conftest import count
@@ -98,3 +98,19 @@ def test_correct_variant_passes(variant_runs, variant):
     count("correct variants pass", int(bool(run.results) and not bad), 1)
     assert run.results, f"{variant.id}: no test ran\n{run.output[-2000:]}"
     assert not bad, f"{variant.id} ({variant.style}) is correct but fails:\n" + "\n".join(bad)
+
+
+def test_stopping_at_the_catch_keeps_the_verdict():
+    """The meta-tests stop a mutant's run at its first failure that names it: the tests that
+    ran are the full run's first ones, with the same results, and the verdict is the same."""
+    mutants = tuple(m for m in MUTANTS if m.exercise == "ex01")[:3]
+    full = {v.mutant.id: v for v in meta.run_mutants(mutants)}
+    early = {v.mutant.id: v for v in meta.run_mutants(mutants, stop_when_caught=True)}
+    for mutant in mutants:
+        whole, cut = full[mutant.id], early[mutant.id]
+        assert cut.caught == whole.caught, mutant.id
+        ran = [(r.nodeid, r.status, r.message) for r in cut.run.results]
+        assert ran == [(r.nodeid, r.status, r.message) for r in whole.run.results[:len(ran)]]
+        assert any(r.fails_saying(mutant.expect) for r in cut.run.results), mutant.id
+    assert sum(len(early[m.id].run.results) for m in mutants) < \
+        sum(len(full[m.id].run.results) for m in mutants)

@@ -340,7 +340,9 @@ def test_grid_search_arbitrary_scores(ex, data):
     if data.draw(st.booleans(), label="third key"):
         space["optimizer"] = ["sgd", "adam"]
     combos = [tuple(values) for values in itertools.product(*space.values())]
-    scores = data.draw(st.lists(st.floats(0, 1, allow_nan=False), min_size=len(combos),
+    # float32 values, all distinct: a student who keeps the scores in a float32 tensor
+    # sees the same order, with no tie (distinct float64 scores can round to one float32).
+    scores = data.draw(st.lists(st.floats(0, 1, width=32), min_size=len(combos),
                                 max_size=len(combos), unique=True), label="scores")
     table = dict(zip(combos, scores))
     scorer = ScoreTable(lambda config: table[tuple(config[k] for k in space)])

@@ -12,7 +12,7 @@ The release holds only what a student needs to run ``make check``:
 
 Before the zip is written, :func:`scan` reads every file of the tree and raises
 :class:`LeakError` on an instructor path (``reference``, ``hidden``, ``mutants``),
-a solution marker, or a line of a solution body.
+a solution marker, a line of a solution body, or a line of a hidden test.
 """
 
 from __future__ import annotations
@@ -205,6 +205,42 @@ def solution_lines(root: Path = KIT_ROOT) -> set[str]:
     return lines
 
 
+def _hidden_test_blocks(source: str) -> Iterable[str]:
+    """Stripped lines of a hidden test module but its imports and helpers: the tests (with
+    their decorators: parametrized values), test classes, module constants and docstrings.
+    Helpers a hidden suite keeps to itself look like the public ones by design (a counting
+    optimizer, a layer finder) and tell nothing of what is checked."""
+    lines = source.splitlines()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) \
+                and not node.name.lower().startswith("test"):
+            continue
+        decorators = getattr(node, "decorator_list", [])
+        start = min([d.lineno for d in decorators] + [node.lineno])
+        for line in lines[start - 1:node.end_lineno]:
+            yield line.strip()
+
+
+def hidden_test_lines(root: Path = KIT_ROOT) -> set[str]:
+    """Stripped lines of the hidden tests (:func:`_hidden_test_blocks`) of at least
+    :data:`MIN_LINE` characters that students do not get anyway: absent from the stubs,
+    the public tests and the runtime modules. ``grading/testkit.py`` is not counted as
+    given: it ships, so a hidden test's line found there is a leak."""
+    shipped = [p for p in public_tests(root) if p.suffix == ".py"]
+    shipped += [root / "grading" / f"{name}.py" for name in runtime_modules(root)
+                if name != "testkit"]
+    public = "\n".join([*stubgen.generate(root).values(),
+                        *(p.read_text(encoding="utf-8") for p in shipped)])
+    lines: set[str] = set()
+    for path in sorted((root / "grading" / "hidden").glob("*.py")):
+        for text in _hidden_test_blocks(path.read_text(encoding="utf-8")):
+            if len(text) >= MIN_LINE and text not in public:
+                lines.add(text)
+    return lines
+
+
 def _read_text(path: Path) -> str | None:
     data = path.read_bytes()
     if b"\0" in data:
@@ -218,8 +254,10 @@ def _read_text(path: Path) -> str | None:
 def scan(tree: Path, root: Path = KIT_ROOT) -> int:
     """Raise :class:`LeakError` if ``tree`` holds instructor material; return the number
     of files scanned. Looks at every file: its path, then (text files) its content for
-    solution markers and solution lines of ``root``'s reference."""
+    solution markers, solution lines of ``root``'s reference and lines of its hidden
+    tests."""
     secrets = solution_lines(root)
+    hidden = hidden_test_lines(root)
     findings: list[str] = []
     files = sorted(p for p in tree.rglob("*") if p.is_file())
     for path in files:
@@ -232,6 +270,7 @@ def scan(tree: Path, root: Path = KIT_ROOT) -> int:
             continue
         findings += [f"{rel}: solution marker {m!r}" for m in MARKERS if m in text]
         findings += [f"{rel}: solution line {s!r}" for s in sorted(secrets) if s in text]
+        findings += [f"{rel}: hidden test line {s!r}" for s in sorted(hidden) if s in text]
     if findings:
         raise LeakError(findings)
     return len(files)

@@ -101,8 +101,8 @@ def test_simple_nn_other_activations(ex, make_activation):
     model = ex.SimpleNN(20, 7, 3, activation=activation)
     first, second = _layers(
         model, 20, 7, 3,
-        hint=t("utilisez les arguments in_features, hidden et num_classes, pas des "
-               "tailles écrites en dur",
+        hint=t("utilisez les arguments in_features, hidden et num_classes, pas des tailles "
+               "écrites en dur",
                "use the in_features, hidden and num_classes arguments, not hard-coded sizes"))
     x = torch.randn(12, 1, 4, 5)
     with torch.no_grad():

@@ -3,6 +3,7 @@ solution, and its check works on its own, without the kit on sys.path."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -109,6 +110,7 @@ def test_student_pyproject_matches_the_kit():
 def test_leak_scan_passes_on_the_release(tree):
     assert release.scan(tree) == sum(1 for p in tree.rglob("*") if p.is_file())
     assert len(release.solution_lines()) > 10
+    assert len(release.hidden_test_lines()) > 100
 
 
 def test_planted_solution_line_is_caught(tree):
@@ -118,6 +120,49 @@ def test_planted_solution_line_is_caught(tree):
     stub.write_text(stub.read_text(encoding="utf-8") + f"\n# {secret}\n", encoding="utf-8")
     with pytest.raises(release.LeakError, match="ex03_simple_nn.py: solution line"):
         release.scan(tree)
+
+
+def test_planted_hidden_test_line_is_caught(tree):
+    """A hidden test's line copied into a shipped helper (the testkit) is a leak."""
+    hidden = release.hidden_test_lines()
+    assert len(hidden) > 100
+    source = (KIT_ROOT / "grading" / "hidden" / "test_ex05_hidden.py").read_text(encoding="utf-8")
+    secret = next(line.strip() for line in source.splitlines()
+                  if line.strip().startswith("expect(") and line.strip() in hidden)
+    testkit = tree / "grading" / "testkit.py"
+    testkit.write_text(testkit.read_text(encoding="utf-8") + f"\n# {secret}\n",
+                       encoding="utf-8")
+    with pytest.raises(release.LeakError, match="testkit.py: hidden test line"):
+        release.scan(tree)
+
+
+def _names_used(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | \
+        {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+
+
+def test_testkit_holds_only_helpers_of_the_public_suites():
+    """The testkit ships: each of its names is used by a public test file, or by a testkit
+    name that is (a helper only a hidden suite uses belongs in that suite's file)."""
+    tree = ast.parse((KIT_ROOT / "grading" / "testkit.py").read_text(encoding="utf-8"))
+    defined: dict[str, ast.AST] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            defined[node.name] = node
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            defined |= {t.id: node for t in targets if isinstance(t, ast.Name)}
+    used: set[str] = set()
+    for path in release.public_tests():
+        if path.suffix == ".py":
+            used |= _names_used(ast.parse(path.read_text(encoding="utf-8"))) & defined.keys()
+    frontier = set(used)
+    while frontier:
+        frontier = set().union(*(_names_used(defined[n]) for n in frontier)) & \
+            defined.keys() - used
+        used |= frontier
+    assert len(defined) > 20
+    assert sorted(defined.keys() - used) == [], "testkit names no public suite uses"
 
 
 @pytest.mark.parametrize("planted", ["grading/hidden/test_ex01_hidden.py",

@@ -161,6 +161,8 @@ class Job:
     internal: str = ""
     """Why the grader (not the student's code) failed on this run, if it did."""
     status: int = 0
+    kit_error: str = ""
+    """pytest's own last error line, as its run reported it (redacted)."""
     stop_when: Callable[[TestResult], bool] | None = None
     """Stop the run at the first test whose result satisfies this; the job's results are
     then the tests that ran (the meta-tests: a planted bug is caught at its first failure
@@ -299,7 +301,8 @@ def crash_reason(job: Job, memory: bool, limits: sandbox.Limits) -> str:
     code = os.WEXITSTATUS(job.status) if os.WIFEXITED(job.status) else \
         128 + os.WTERMSIG(job.status)
     if code == EXIT_KIT_ERROR and not job.internal:
-        job.internal = "pytest s'est arrêté sur une erreur interne (kit ou installation)"
+        job.internal = "pytest s'est arrêté sur une erreur interne (kit ou installation)" + \
+            (f" : {job.kit_error}" if job.kit_error else "")
     if code == EXIT_SANDBOX_ERROR and not job.internal:
         job.internal = "erreur interne du bac à sable avant le code de l'étudiant"
     if memory and code in (0, 128 + signal.SIGKILL):
@@ -325,6 +328,9 @@ def parse_reports(job: Job, redact: list[str]) -> dict[str, TestResult]:
             d = json.loads(line)
         except json.JSONDecodeError:
             continue
+        if isinstance(d, dict) and "kit_internal_error" in d:
+            # Named only if pytest's run also ends in its internal-error exit code.
+            job.kit_error = redact_text(str(d["kit_internal_error"])[:300], redact)
         if isinstance(d, dict) and "sandbox_error" in d and not got:
             job.internal = f"erreur interne du bac à sable : {d['sandbox_error']}"
         if isinstance(d, dict) and d.get("nodeid") in job.suite.files_by_nodeid() \

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading.batch import outputs, pool, records, sandbox
+from grading.batch import confirm, outputs, pool, records, sandbox
 from grading.batch.selfcheck import GraderRefused, self_check
 from grading.batch.submissions import Submission, discover
 from grading.registry import EXERCISES, Exercise
@@ -159,7 +159,15 @@ def grade(submissions: Path, out: Path, jobs: int = 1, force: bool = False,
             if n == 0:
                 save(student)
 
+        faulty: list[tuple[pool.Job, list[TestResult]]] = []
+
         def on_done(job: pool.Job, results: list[TestResult]) -> None:
+            if confirm.is_fault(results):
+                faulty.append((job, results))  # believed only once confirmed, below
+                return
+            store(job, results)
+
+        def store(job: pool.Job, results: list[TestResult]) -> None:
             student = job.submission.student
             pending[student][job.suite.exercise.id] = results
             graded = sum(1 for ex_id in pending[student]
@@ -167,13 +175,20 @@ def grade(submissions: Path, out: Path, jobs: int = 1, force: bool = False,
             if graded == expected[student]:
                 save(student)
 
-        if dask:
-            try:
-                runner.run(job_list, on_done)
-            except cluster.SchedulerLost as exc:
-                interrupted = str(exc)  # what was graded is written below, as usual
-        else:
-            pool.run_jobs(job_list, boxes, max(1, jobs), redact, on_done)
+        def run(batch: list[pool.Job], done: confirm.OnDone) -> None:
+            if dask:
+                runner.run(batch, done)
+            else:
+                pool.run_jobs(batch, boxes, max(1, jobs), redact, done)
+
+        try:
+            run(job_list, on_done)
+            for job, results in confirm.confirm(faulty, run, root):
+                store(job, results)
+        except RuntimeError as exc:
+            if not (dask and isinstance(exc, cluster.SchedulerLost)):
+                raise
+            interrupted = str(exc)  # what was graded is written below, as usual
     finally:
         if boxes is not None:
             boxes.close()

@@ -67,6 +67,11 @@ ATTACKS = (
            "    except OSError:\n        pass", (0, 20), flag="os-process"),
     Attack("exit-at-import", "reference", "import", "import os\nos._exit(0)", (0, 0),
            "arrêté", flag="exit"),
+    # The grader's own fault codes, forged: confirmed against the reference, a crash.
+    Attack("forge-kit-error", "stub", "import", "import os\nos._exit(72)", (0, 0),
+           "la référence passe", flag="exit"),
+    Attack("forge-sandbox-error", "reference", "call", "import os\nos._exit(71)", (0, 19),
+           "la référence passe", flag="exit"),
     Attack("sys-exit-in-call", "reference", "call", "import sys\nsys.exit(0)", (1, 19),
            "SystemExit", flag="exit"),
     Attack("segfault", "reference", "call", "import ctypes\nctypes.string_at(0)", (0, 19),

@@ -192,6 +192,7 @@ def test_attack_is_contained(graded, attack):
     points = rec["exercises"]["ex01"]["points"]
     messages = " | ".join(t["message"] for t in rec["tests"])
     if attack.contained:
+        assert not rec["internal_error"], f"{attack.name}: {messages[:1500]}"
         low, high = attack.points
         assert low <= points <= high, f"{attack.name}: {points} points; {messages[:1500]}"
         if attack.reason:

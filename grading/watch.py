@@ -298,6 +298,9 @@ def watch(queries: Sequence[str], impl: str = "exercises") -> int:
             return 2
         paths.append(path.resolve())
     signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C must stop the watch even when started from a shell that ignores SIGINT (a
+    # background job, nohup): Python then keeps SIG_IGN instead of raising KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     watcher = None
     try:
         import watchfiles

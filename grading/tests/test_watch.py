@@ -23,14 +23,22 @@ SUMMARY = ("réussi(s), 0 échoué", "échoué(s). Corrigez")
 LEAKS = ("Traceback", "def test_", "assert ", "site-packages")
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Watch:
-    """``python -m grading watch ex01 --impl=FOLDER``, its stdout read line by line."""
+    """``python -m grading watch ex01 --impl=FOLDER``, its stdout read line by line.
+
+    Started with SIGINT ignored, as from a background job or nohup: Ctrl-C must still
+    stop it (the release's test starts it the usual way)."""
 
     def __init__(self, folder: Path) -> None:
         env = {**os.environ, "KIT_LANG": "fr", "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grading", "watch", "ex01", f"--impl={folder}"],
-            cwd=KIT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            cwd=KIT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            preexec_fn=_ignore_sigint)
         self.lines: queue.Queue[tuple[float, str]] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()

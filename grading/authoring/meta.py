@@ -59,8 +59,9 @@ def run_rewrites(rewrites: tuple[Mutant | Variant, ...], jobs: int = 2,
     """Many rewrites at once, forked from one warm process (see :mod:`grading.batch.forkrun`):
     the way ``dlkit grade`` runs a class, several times faster than a process each.
 
-    ``stop_when_caught``: a mutant's run ends at its first failure that names it (the
-    verdict is the same: caught or not; a missed mutant still runs every test)."""
+    ``stop_when_caught``: a mutant's run starts with the tests whose source mentions its
+    expected phrase and ends at its first failure that names it (the verdict is the same:
+    caught or not; a missed mutant still runs every test)."""
     if not rewrites:
         return {}
     jobs_spec = []

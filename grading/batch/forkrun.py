@@ -12,7 +12,9 @@ also prove that grading in forked children gives the verdicts they expect.
 Usage (the parent side is :func:`run`): JSON on stdin, a list of
 ``{"id", "exercise", "source"}`` and optionally ``"stop_at"``: a text that ends the
 run at the first failing test whose message holds it (the results are then those of
-the tests that ran); JSON lines on stdout, ``{"id", "results"}``.
+the tests that ran; the tests whose source mentions it run first, so the one that
+catches a planted bug seldom waits for the others); JSON lines on stdout,
+``{"id", "results"}``.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def serve(jobs: list[dict[str, str]], parallel: int, root: Path) -> None:
         stop_at = job.get("stop_at")
         todo.append(pool.Job(Submission(job["id"], root, files, []), suites[ex.id],
                              stop_when=(lambda r, s=stop_at: r.fails_saying(s)) if stop_at
-                             else None))
+                             else None, run_first=stop_at or ""))
 
     def on_done(job: pool.Job, results: list[TestResult]) -> None:
         line = {"id": job.submission.student, "results": [r.to_json() for r in results]}

@@ -107,11 +107,12 @@ def write_layout(work: Path, files: dict[str, bytes]) -> None:
     (work / "pytest.ini").write_text(PYTEST_INI)
 
 
-def pytest_args(work: Path, suite: Suite, results: str, limits: sandbox.Limits) -> list[str]:
+def pytest_args(work: Path, suite: Suite, results: str, limits: sandbox.Limits,
+                first: str = "") -> list[str]:
     return [*(str(work / rel) for rel in suite.files), f"--impl={work / 'submission'}",
             f"--kit-results={results}", "-c", str(work / "pytest.ini"), "--rootdir", str(work),
             "-p", "no:cacheprovider", "-q", "-s", f"--kit-timeout={limits.test_seconds:g}",
-            *pytest_plugins.args()]
+            *([f"--kit-first={first}"] if first else []), *pytest_plugins.args()]
 
 
 def collect_manifests(suites: dict[str, Suite], limits: sandbox.Limits) -> None:
@@ -168,6 +169,9 @@ class Job:
     then the tests that ran (the meta-tests: a planted bug is caught at its first failure
     that names it). Never set by the batch grader, which scores every test."""
     stopped: bool = False
+    run_first: str = ""
+    """Run first the tests whose source mentions this (``--kit-first``): with ``stop_when``,
+    the test that catches a planted bug usually runs first instead of after the others."""
 
 
 class Sandboxes:
@@ -247,7 +251,7 @@ class Sandboxes:
             os.close(log_fd)
         import pytest
 
-        code = pytest.main(pytest_args(work, job.suite, f"fd:{w}", self.limits))
+        code = pytest.main(pytest_args(work, job.suite, f"fd:{w}", self.limits, job.run_first))
         # pytest's own internal or usage error: the kit's fault, never the student's.
         os._exit(EXIT_KIT_ERROR if code in (pytest.ExitCode.INTERNAL_ERROR,
                                             pytest.ExitCode.USAGE_ERROR) else 0)

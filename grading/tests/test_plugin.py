@@ -77,3 +77,40 @@ def test_pytest_internal_error_is_reported_to_the_grader(tmp_path):
     assert code == 3
     errors = [r["kit_internal_error"] for r in results if "kit_internal_error" in r]
     assert errors and "RuntimeError: kit boom" in errors[0], results
+
+
+def test_kit_first_runs_the_tests_that_mention_the_text_first(tmp_path):
+    """--kit-first (the meta-tests: a planted bug's expected phrase) moves the tests whose
+    source, decorators included, mentions the text ahead, each part in file order; every
+    test still runs, with the result it has in the usual order."""
+    (tmp_path / "test_ex01_order.py").write_text(textwrap.dedent("""
+        import random
+        import pytest
+
+        @pytest.mark.points(1)
+        def test_a():
+            assert random.random() < 2
+
+        @pytest.mark.points(1)
+        @pytest.mark.parametrize("hint", ["Type de la sortie", "autre"])
+        def test_b(hint):
+            assert hint
+
+        @pytest.mark.points(1)
+        def test_c():
+            assert "le TYPE DE LA SORTIE" and random.random() < 2
+
+        @pytest.mark.points(1)
+        def test_d():
+            assert True
+    """), encoding="utf-8")
+    _, usual = run_pytest(tmp_path)
+    (tmp_path / "results.jsonl").unlink()  # the plugin appends to it
+    _, first = run_pytest(tmp_path, "--kit-first=type de la sortie")
+    names = lambda rs: [r["nodeid"].split("::")[-1] for r in rs]  # noqa: E731
+    assert names(usual) == ["test_a", "test_b[Type de la sortie]", "test_b[autre]", "test_c",
+                            "test_d"]
+    assert names(first) == ["test_b[Type de la sortie]", "test_b[autre]", "test_c", "test_a",
+                            "test_d"]
+    status = lambda rs: {r["nodeid"]: r["status"] for r in rs}  # noqa: E731
+    assert status(first) == status(usual) and set(status(first).values()) == {"passed"}

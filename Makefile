@@ -24,12 +24,14 @@ help:
 install:
 	$(PY) -m pip install -e ".[dev]"
 
-# Two pytest workers, one test module each at a time (module fixtures are computed once):
-# most kit tests wait on one single-threaded child process, so one core sits idle otherwise.
-TEST_WORKERS ?= 2
+# Three pytest workers, one test module each at a time (module fixtures are computed
+# once), the longest modules first (grading/tests/conftest.py): many kit tests wait on
+# child processes (a Dask cluster starting, a sandbox's time limit), and the third worker
+# fills those waits on the 2 cores.
+TEST_WORKERS ?= 3
 test: lint stubs-check
 	$(PY) -m pytest grading/tests -p no:cacheprovider -q -n $(TEST_WORKERS) --dist loadscope \
-		--durations=15
+		--no-loadscope-reorder --durations=15
 
 lint:
 	$(PY) -m ruff check .

@@ -69,8 +69,8 @@ def ex03_accuracy(model: nn.Module, data_loader: Iterable) -> float:
     return correct / seen
 
 
-class Ex03CountingSGD(torch.optim.SGD):
-    """SGD that counts its optimizer.step() calls."""
+class CountingSGD(torch.optim.SGD):
+    """SGD that counts its optimizer.step() calls (ex03; ex09's hidden tests too)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

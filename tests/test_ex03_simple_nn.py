@@ -21,7 +21,7 @@ from grading.expect import (
 )
 from grading.i18n import t
 from grading.strategies import batch_sizes
-from grading.testkit import Ex03CountingSGD as _CountingSGD
+from grading.testkit import CountingSGD as _CountingSGD
 from grading.testkit import ex03_accuracy as _accuracy
 from grading.testkit import ex03_layers as _layers
 from grading.testkit import ex03_mlp as _mlp

@@ -16,7 +16,7 @@ from grading.data import loader, take
 from grading.expect import expect, expect_close, expect_converges, expect_param_count, expect_shape
 from grading.i18n import t
 from grading.strategies import batch_sizes, features
-from grading.testkit import Ex03CountingSGD as _CountingSGD
+from grading.testkit import CountingSGD as _CountingSGD
 from grading.testkit import ex03_accuracy as _accuracy
 from grading.testkit import ex03_layers as _layers
 from grading.testkit import ex03_mlp as _mlp

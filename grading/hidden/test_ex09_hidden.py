@@ -21,6 +21,7 @@ from grading.data import loader, take
 from grading.expect import expect, expect_close, expect_converges, expect_tensor
 from grading.i18n import t
 from grading.testkit import EX09_CURVES as CURVES
+from grading.testkit import CountingSGD as _CountingSGD
 from grading.testkit import ex09_idle_optimizer as _idle_optimizer
 from grading.testkit import ex09_mlp as _mlp
 
@@ -335,18 +336,6 @@ class _ModeSpy(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.calls.append((len(x), self.training, torch.is_grad_enabled()))
         return self.inner(x)
-
-
-class _CountingSGD(torch.optim.SGD):
-    """SGD that counts its optimizer.step() calls."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.steps = 0
-
-    def step(self, closure=None):
-        self.steps += 1
-        return super().step(closure)
 
 
 class _Stopper:
